@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Platform.ServiceDefaults.Authentication;
+
+public static class AuthenticationExtensions
+{
+    /// <summary>Name of the authorization policy that requires <paramref name="scope"/>.</summary>
+    public static string PolicyFor(string scope) => "scope:" + scope;
+
+    /// <summary>
+    /// Bearer authentication plus one authorization policy per scope. <paramref name="configure"/> lets
+    /// ToolExecution advertise its RFC 9728 metadata URL.
+    /// </summary>
+    public static TBuilder AddPlatformAuthentication<TBuilder>(this TBuilder builder, Action<BearerAuthenticationOptions>? configure = null)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<BearerAuthenticationOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, o => configure?.Invoke(o));
+        builder.Services.AddAuthorizationBuilder().AddScopePolicies();
+        return builder;
+    }
+
+    /// <summary>Ask Auth over HTTP (service discovery name <c>auth</c>), behind a local cache.</summary>
+    public static TBuilder AddRemoteCredentialVerification<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddMemoryCache();
+        builder.Services.AddHttpClient(CachingHttpCredentialVerifier.HttpClientName, http => http.BaseAddress = new Uri("http://auth"));
+        builder.Services.AddSingleton<CachingHttpCredentialVerifier>();
+        builder.Services.AddSingleton<ICredentialVerifier>(sp => sp.GetRequiredService<CachingHttpCredentialVerifier>());
+        return builder;
+    }
+
+    private static AuthorizationBuilder AddScopePolicies(this AuthorizationBuilder authorization)
+    {
+        foreach (var scope in PlatformScopes.All)
+        {
+            authorization.AddPolicy(PolicyFor(scope), policy => policy
+                .RequireAuthenticatedUser()
+                .RequireAssertion(context => HasScope(context, scope)));
+        }
+
+        return authorization;
+    }
+
+    private static bool HasScope(AuthorizationHandlerContext context, string scope)
+    {
+        if (context.User.HasScope(scope))
+        {
+            return true;
+        }
+
+        // Remembered so the 403 challenge can name the missing scope (RFC 6750 section 3.1).
+        if (context.Resource is HttpContext http)
+        {
+            http.Items[BearerAuthenticationHandler.RequiredScopeItem] = scope;
+        }
+
+        return false;
+    }
+
+    public static TBuilder RequireScope<TBuilder>(this TBuilder endpoint, string scope) where TBuilder : IEndpointConventionBuilder =>
+        endpoint.RequireAuthorization(PolicyFor(scope));
+}

@@ -1,0 +1,132 @@
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+using Platform.Contracts.Auth;
+using Platform.ServiceDefaults.Http;
+
+namespace Platform.ServiceDefaults.Authentication;
+
+public sealed class BearerAuthenticationOptions : AuthenticationSchemeOptions
+{
+    /// <summary>RFC 9728 metadata URL advertised in 401 challenges (ToolExecution sets it; others leave it null).</summary>
+    public string? ResourceMetadataUrl { get; set; }
+}
+
+/// <summary>
+/// <c>Authorization: Bearer &lt;api key&gt;</c> on every request. A credential in the query string is refused
+/// outright (it would end up in access logs and proxies). Challenges follow RFC 6750 and RFC 9728, and the body is
+/// Problem Details.
+/// </summary>
+public sealed class BearerAuthenticationHandler(
+    IOptionsMonitor<BearerAuthenticationOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    ICredentialVerifier verifier) : AuthenticationHandler<BearerAuthenticationOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "PlatformBearer";
+    private const int MaxCredentialLength = 4096;
+    private static readonly string[] QueryCredentialNames = ["access_token", "api_key", "apikey", "key", "token"];
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        if (QueryCredentialNames.Any(Request.Query.ContainsKey))
+        {
+            return Fail("credential_in_query", "Credentials are accepted only in the Authorization header, never in the query string.");
+        }
+
+        string? header = Request.Headers.Authorization;
+        if (string.IsNullOrEmpty(header))
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        {
+            return Fail("unsupported_scheme", "Use the Bearer authentication scheme.");
+        }
+
+        var credential = header["Bearer ".Length..].Trim();
+        if (credential.Length is 0 or > MaxCredentialLength)
+        {
+            return Fail(VerificationStatus.Malformed, "The bearer credential is empty or too long.");
+        }
+
+        var clientIp = Context.Connection.RemoteIpAddress?.ToString();
+        VerifyKeyResponse answer;
+        try
+        {
+            answer = await verifier.VerifyAsync(credential, clientIp, Context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            return Fail("auth_unavailable", "The credential could not be verified right now.");
+        }
+
+        if (answer.Status != VerificationStatus.Valid)
+        {
+            return Fail(answer.Status, "The credential is not valid.");
+        }
+
+        var claims = new List<Claim>
+        {
+            new(PlatformClaims.KeyId, answer.KeyId ?? ""),
+            new(PlatformClaims.Tenant, answer.TenantId ?? ""),
+            new(PlatformClaims.CredentialKind, "api_key"),
+        };
+        claims.AddRange((answer.Scopes ?? []).Select(s => new Claim(PlatformClaims.Scope, s)));
+        claims.AddRange((answer.ToolPatterns ?? []).Select(p => new Claim(PlatformClaims.ToolPattern, p)));
+        Context.Features.Set(answer);
+        var identity = new ClaimsIdentity(claims, SchemeName, PlatformClaims.KeyId, null);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    private AuthenticateResult Fail(string reason, string detail)
+    {
+        Context.Items[FailureReasonItem] = reason;
+        Context.Items[FailureDetailItem] = detail;
+        return AuthenticateResult.Fail(reason);
+    }
+
+    internal const string FailureReasonItem = "platform.auth.failure";
+    internal const string FailureDetailItem = "platform.auth.failure.detail";
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        var challenge = "Bearer";
+        if (Options.ResourceMetadataUrl is { } metadata)
+        {
+            challenge += $" resource_metadata=\"{metadata}\"";
+        }
+
+        if (Context.Items.ContainsKey(FailureReasonItem))
+        {
+            challenge += (Options.ResourceMetadataUrl is null ? " " : ", ") + "error=\"invalid_token\"";
+        }
+
+        Response.Headers[HeaderNames.WWWAuthenticate] = challenge;
+        var detail = Context.Items[FailureDetailItem] as string ?? "A bearer credential is required.";
+        await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized", detail, ProblemTypes.Unauthorized).ConfigureAwait(false);
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        var required = Context.Items[RequiredScopeItem] as string;
+        Response.Headers[HeaderNames.WWWAuthenticate] = required is null
+            ? "Bearer error=\"insufficient_scope\""
+            : $"Bearer error=\"insufficient_scope\", scope=\"{required}\"";
+        await WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden",
+            required is null ? "The credential lacks the required scope." : $"The credential lacks the '{required}' scope.",
+            ProblemTypes.Forbidden).ConfigureAwait(false);
+    }
+
+    internal const string RequiredScopeItem = "platform.auth.required-scope";
+
+    private Task WriteProblemAsync(int status, string title, string detail, string type) =>
+        Results.Problem(statusCode: status, title: title, detail: detail, type: type).ExecuteAsync(Context);
+}

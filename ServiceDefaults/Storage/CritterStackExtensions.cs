@@ -1,0 +1,83 @@
+using JasperFx;
+using JasperFx.CodeGeneration;
+using JasperFx.Events.Daemon;
+using JasperFx.Resources;
+using Marten;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Wolverine;
+using Wolverine.Marten;
+
+namespace Platform.ServiceDefaults.Storage;
+
+/// <summary>
+/// The one place that wires Marten and Wolverine for a service: its own schema, the PostgreSQL transport,
+/// the transactional outbox and inbox, and statically generated handler code.
+/// </summary>
+public static class CritterStackExtensions
+{
+    /// <summary>Schema of the PostgreSQL-backed queues, shared by all services like a broker's namespace.</summary>
+    public const string TransportSchema = "wolverine_queues";
+
+    public static IHostApplicationBuilder AddCritterStack(
+        this IHostApplicationBuilder builder,
+        string schema,
+        Action<StoreOptions> configureMarten,
+        Action<WolverineOptions> configureWolverine)
+    {
+        var connectionString = PostgresConnectionString(builder.Configuration);
+        var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = schema }.Build();
+        builder.Services.AddSingleton(dataSource);
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            "postgres", sp => new PostgresHealthCheck(dataSource), HealthStatus.Unhealthy, [Extensions.ReadinessTag]));
+
+        builder.Services.CritterStackDefaults(defaults =>
+        {
+            // No runtime compiler is available here (WolverineFx.RuntimeCompilation is not served):
+            // handler code is generated with `dotnet run -- codegen write` and committed.
+            defaults.Development.GeneratedCodeMode = TypeLoadMode.Static;
+            defaults.Production.GeneratedCodeMode = TypeLoadMode.Static;
+            defaults.Development.ResourceAutoCreate = AutoCreate.CreateOrUpdate;
+            defaults.Production.ResourceAutoCreate = AutoCreate.CreateOrUpdate;
+        });
+
+        builder.Services.AddMarten(options =>
+            {
+                options.DatabaseSchemaName = schema;
+                options.Events.DatabaseSchemaName = schema;
+                // With the DistributedLock stand-in the daemon only gets its lock through a transactional
+                // advisory lock; without this the async daemon never runs (DESIGN.md, registry constraints).
+                options.Events.UseAdvisoryLockTransaction = true;
+                configureMarten(options);
+            })
+            .UseNpgsqlDataSource()
+            .UseLightweightSessions()
+            .AddAsyncDaemon(DaemonMode.HotCold)
+            .IntegrateWithWolverine(integration =>
+            {
+                integration.MessageStorageSchemaName = schema;
+                integration.TransportSchemaName = TransportSchema;
+            });
+
+        builder.Services.AddWolverine(ExtensionDiscovery.ManualOnly, options =>
+        {
+            options.ServiceName = schema;
+            options.Policies.AutoApplyTransactions();
+            options.Policies.UseDurableLocalQueues();
+            options.Policies.UseDurableOutboxOnAllSendingEndpoints();
+            options.Policies.UseDurableInboxOnAllListeners();
+            configureWolverine(options);
+        });
+        builder.Services.AddResourceSetupOnStartup();
+        return builder;
+    }
+
+    private static string PostgresConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString("postgres") is { Length: > 0 } value
+            ? value
+            // Code generation (`codegen write`) builds the host without touching a database.
+            : "Host=unconfigured.invalid;Database=platform";
+}

@@ -1,0 +1,70 @@
+using System.Security.Claims;
+using Marten;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Platform.Audit.Chain;
+using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Http;
+
+namespace Platform.Audit.Apis;
+
+public static class AuditApi
+{
+    public const int MaxPageSize = 500;
+
+    public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
+    {
+        var audit = app.MapGroup("/audit").RequireScope(PlatformScopes.AuditRead);
+        audit.MapGet("/records", ListRecordsAsync);
+        return app;
+    }
+
+    public sealed record AuditRecordsPage(IReadOnlyList<AuditRecord> Records, string? NextCursor);
+
+    /// <summary>
+    /// Records in chain order. The cursor is the last seq seen, so a page is stable while new records arrive.
+    /// A tenant key with <c>audit:read</c> sees only its own tenant; <c>admin</c> sees all.
+    /// </summary>
+    public static async Task<Results<Ok<AuditRecordsPage>, ProblemHttpResult>> ListRecordsAsync(
+        ClaimsPrincipal user, IQuerySession session, CancellationToken ct,
+        string? tenant = null, string? keyId = null, string? tool = null, string? action = null, string? outcome = null,
+        DateTimeOffset? from = null, DateTimeOffset? to = null, string? cursor = null, int limit = 100)
+    {
+        if (limit is < 1 or > MaxPageSize)
+        {
+            return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status400BadRequest, "Invalid limit",
+                $"limit must be between 1 and {MaxPageSize}.", ProblemTypes.Validation));
+        }
+
+        long after = 0;
+        if (cursor is not null && (!long.TryParse(cursor, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out after)))
+        {
+            return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status400BadRequest, "Invalid cursor",
+                "The cursor is not one this API returned.", ProblemTypes.Validation));
+        }
+
+        if (!user.HasScope(PlatformScopes.Admin))
+        {
+            var own = user.TenantOf();
+            if (tenant is not null && tenant != own)
+            {
+                return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status403Forbidden, "Forbidden",
+                    "A tenant key can read only its own tenant's audit records."));
+            }
+
+            tenant = own;
+        }
+
+        IQueryable<AuditRecord> query = session.Query<AuditRecord>().Where(r => r.Seq > after);
+        if (tenant is not null) query = query.Where(r => r.TenantId == tenant);
+        if (keyId is not null) query = query.Where(r => r.KeyId == keyId);
+        if (tool is not null) query = query.Where(r => r.Target == "tool:" + tool);
+        if (action is not null) query = query.Where(r => r.Action == action);
+        if (outcome is not null) query = query.Where(r => r.Outcome == outcome);
+        if (from is not null) query = query.Where(r => r.At >= from.Value);
+        if (to is not null) query = query.Where(r => r.At < to.Value);
+
+        var records = await query.OrderBy(r => r.Seq).Take(limit).ToListAsync(ct).ConfigureAwait(false);
+        var next = records.Count == limit ? records[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
+        return TypedResults.Ok(new AuditRecordsPage(records, next));
+    }
+}
