@@ -1,0 +1,22 @@
+using JasperFx;
+using Platform.Auth.Apis;
+using Platform.Auth.Extensions;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Http;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.UseHttpHygiene();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapDefaultEndpoints();
+app.MapAdminApi();
+app.MapVerificationApi();
+
+return await app.RunJasperFxCommands(args);
