@@ -49,6 +49,11 @@ public sealed class ParsingCidrRanges
     [InlineData("2001:db8:::1")]
     [InlineData("example.com")]
     [InlineData("/8")]
+    [InlineData("1.2.3.4:80")]
+    [InlineData("1.2.3.4:80/32")]
+    [InlineData("::ffff:1.2.3.4:80")]
+    [InlineData("::1/64:")]
+    [InlineData("1.2.3.4/32/")]
     public void Invalid_ranges_are_rejected(string? text)
     {
         Assert.False(CidrRange.TryParse(text, out _));
