@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Platform.Credentials.Scopes;
 
 namespace Platform.ServiceDefaults.Authentication;
 
@@ -36,7 +37,7 @@ public static class AuthenticationExtensions
 
     private static AuthorizationBuilder AddScopePolicies(this AuthorizationBuilder authorization)
     {
-        foreach (var scope in PlatformScopes.All)
+        foreach (var scope in Scope.All)
         {
             authorization.AddPolicy(PolicyFor(scope), policy => policy
                 .RequireAuthenticatedUser()

@@ -23,15 +23,5 @@ public static class PlatformClaims
 
     /// <summary><c>admin</c> holds every other scope.</summary>
     public static bool HasScope(this ClaimsPrincipal user, string scope) =>
-        user.HasClaim(Scope, scope) || user.HasClaim(Scope, PlatformScopes.Admin);
-}
-
-public static class PlatformScopes
-{
-    public const string ToolsList = "tools:list";
-    public const string ToolsCall = "tools:call";
-    public const string AuditRead = "audit:read";
-    public const string Admin = "admin";
-
-    public static IReadOnlyList<string> All { get; } = [ToolsList, ToolsCall, AuditRead, Admin];
+        user.HasClaim(Scope, scope) || user.HasClaim(Scope, Credentials.Scopes.Scope.Admin);
 }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Chain;
+using Platform.Credentials.Scopes;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Http;
 
@@ -13,7 +14,7 @@ public static class AuditApi
 
     public static IEndpointRouteBuilder MapAuditApi(this IEndpointRouteBuilder app)
     {
-        var audit = app.MapGroup("/audit").RequireScope(PlatformScopes.AuditRead);
+        var audit = app.MapGroup("/audit").RequireScope(Scope.AuditRead);
         audit.MapGet("/records", ListRecordsAsync);
         return app;
     }
@@ -42,7 +43,7 @@ public static class AuditApi
                 "The cursor is not one this API returned.", ProblemTypes.Validation));
         }
 
-        if (!user.HasScope(PlatformScopes.Admin))
+        if (!user.HasScope(Scope.Admin))
         {
             var own = user.TenantOf();
             if (tenant is not null && tenant != own)

@@ -8,6 +8,8 @@ using Platform.Credentials.ApiKeys;
 using Platform.Credentials.Network;
 using Platform.Credentials.Scopes;
 using Platform.Credentials.Tools;
+using Platform.ServiceDefaults.Authentication;
+using Wolverine;
 using Wolverine.Marten;
 using Integration = Platform.Contracts.Auth;
 
@@ -61,10 +63,10 @@ public static class IssueApiKeyEndpoint
         var generated = ApiKeyFormat.Generate(options.CurrentValue.KeyPrefix, options.CurrentValue.KeyEnvironment);
         var scopes = (request.Scopes ?? []).Union(Scope.ExpandRoles(request.Roles ?? [])).Order(StringComparer.Ordinal).ToArray();
         var patterns = request.ToolPatterns is { Count: > 0 } p ? p.ToArray() : ["*"];
-        var allowlist = (request.IpAllowlist ?? []).Select(c => { CidrRange.TryParse(c, out var r); return r.ToString(); }).ToArray();
+        var allowlist = (request.IpAllowlist ?? []).Select(c => CidrRange.TryParse(c, out var r) ? r.ToString() : c).ToArray();
 
         var issued = new ApiKeyIssued(generated.KeyId, tenantId, request.Name!.Trim(), scopes, patterns, allowlist,
-            request.ExpiresAt?.ToUniversalTime(), hasher.Hash(generated.Secret), user.KeyIdOrUnknown(), now);
+            request.ExpiresAt?.ToUniversalTime(), hasher.Hash(generated.Secret), user.KeyIdOf() ?? "unknown", now);
         session.Events.StartStream<ApiKey>(generated.KeyId, issued);
 
         outbox.Enroll(session);
@@ -82,5 +84,5 @@ public static class IssueApiKeyEndpoint
         return TypedResults.Created($"/admin/keys/{key.Id}", new IssuedApiKeyResponse(generated.Plaintext, ApiKeyResponse.From(key)));
     }
 
-    private static string KeyIdOrUnknown(this ClaimsPrincipal user) => user.FindFirst("sub")?.Value ?? "unknown";
+    private static string KeyIdOrUnknown(this ClaimsPrincipal user) => user.KeyIdOf() ?? "unknown";
 }

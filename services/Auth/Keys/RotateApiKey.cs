@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Platform.Auth.Apis;
 using Platform.Credentials.ApiKeys;
+using Platform.ServiceDefaults.Authentication;
+using Wolverine;
 using Wolverine.Marten;
 using Integration = Platform.Contracts.Auth;
 
@@ -39,9 +41,7 @@ public static class RotateApiKeyEndpoint
         }
 
         var now = time.GetUtcNow();
-        var (prefix, environment) = ApiKeyFormat.TryParse(null, out _) ? ("", "") : (options.CurrentValue.KeyPrefix, options.CurrentValue.KeyEnvironment);
-        var secret = ApiKeyFormat.Generate(prefix, environment) with { };
-        var plaintext = ApiKeyFormat.WithKeyId(secret, keyId);
+        var plaintext = ApiKeyFormat.GenerateSecretFor(options.CurrentValue.KeyPrefix, options.CurrentValue.KeyEnvironment, keyId);
         var rotated = new ApiKeyRotated(keyId, hasher.Hash(plaintext.Secret), now.AddSeconds(grace), user.KeyIdOf() ?? "unknown", now);
         stream.Writer!.AppendOne(rotated);
 

@@ -40,7 +40,13 @@ public static partial class ApiKeyFormat
         environment is not null && IsValidEnvironment(environment.AsSpan());
 
     /// <exception cref="ArgumentException">The prefix or environment breaks the format; a configuration error.</exception>
-    public static IssuedApiKey Generate(string prefix, string environment)
+    public static IssuedApiKey Generate(string prefix, string environment) =>
+        // GetString draws each character with RandomNumberGenerator.GetInt32, which rejection-samples,
+        // so no character is more likely than another (a byte % 62 would favour the first eight).
+        GenerateSecretFor(prefix, environment, RandomNumberGenerator.GetString(Base62.Alphabet, KeyIdLength));
+
+    /// <summary>A fresh secret for an existing key id: what a rotation hands out.</summary>
+    public static IssuedApiKey GenerateSecretFor(string prefix, string environment, string keyId)
     {
         if (!IsValidPrefix(prefix))
         {
@@ -52,11 +58,12 @@ public static partial class ApiKeyFormat
             throw new ArgumentException("The environment must match [a-z]{2,10}.", nameof(environment));
         }
 
-        // GetString draws each character with RandomNumberGenerator.GetInt32, which rejection-samples,
-        // so no character is more likely than another (a byte % 62 would favour the first eight).
-        var keyId = RandomNumberGenerator.GetString(Base62.Alphabet, KeyIdLength);
-        var secret = RandomNumberGenerator.GetString(Base62.Alphabet, SecretLength);
+        if (keyId.Length != KeyIdLength || !Base62.AreAllDigits(keyId))
+        {
+            throw new ArgumentException($"The key id must be {KeyIdLength} base62 characters.", nameof(keyId));
+        }
 
+        var secret = RandomNumberGenerator.GetString(Base62.Alphabet, SecretLength);
         var body = $"{prefix}_{environment}_{keyId}_{secret}";
         Span<char> checksum = stackalloc char[ChecksumLength];
         Base62.EncodeFixedWidth(Crc32Of(body), checksum);

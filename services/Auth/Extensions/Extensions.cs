@@ -1,0 +1,40 @@
+using JasperFx.Events;
+using JasperFx.Events.Projections;
+using Platform.Auth.Keys;
+using Platform.Auth.Plans;
+using Platform.Auth.Tenants;
+using Platform.Auth.Verification;
+using Platform.Credentials.ApiKeys;
+using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Storage;
+
+namespace Platform.Auth.Extensions;
+
+internal static class Extensions
+{
+    public const string Schema = "auth";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<AuthOptions>(builder.Configuration.GetSection(AuthOptions.Section));
+        builder.Services.AddSingleton<PlanCatalog>();
+        builder.Services.AddSingleton(sp => new SecretHasher(Peppers.From(builder.Configuration, sp.GetRequiredService<ILogger<SecretHasher>>())));
+        builder.Services.AddSingleton<ICredentialVerifier, LocalCredentialVerifier>();
+        builder.AddPlatformAuthentication();
+
+        builder.AddCritterStack(Schema,
+            marten =>
+            {
+                marten.Events.StreamIdentity = StreamIdentity.AsString;
+                marten.Projections.Snapshot<Tenant>(SnapshotLifecycle.Inline);
+                marten.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
+                marten.Schema.For<ApiKey>().Index(k => k.TenantId);
+                marten.Projections.Add<TenantKeySummaryProjection>(ProjectionLifecycle.Async);
+            },
+            wolverine =>
+            {
+                wolverine.PublishIntegrationEventsToAudit();
+                wolverine.Discovery.IncludeType(typeof(ExpireApiKeyHandler));
+            });
+    }
+}
