@@ -13,7 +13,7 @@ namespace Platform.ServiceDefaults.Authentication;
 public sealed class BearerAuthenticationOptions : AuthenticationSchemeOptions
 {
     /// <summary>RFC 9728 metadata URL advertised in 401 challenges (ToolExecution sets it; others leave it null).</summary>
-    public string? ResourceMetadataUrl { get; set; }
+    public Func<HttpContext, string>? ResourceMetadataUrl { get; set; }
 }
 
 /// <summary>
@@ -100,7 +100,7 @@ public sealed class BearerAuthenticationHandler(
         var challenge = "Bearer";
         if (Options.ResourceMetadataUrl is { } metadata)
         {
-            challenge += $" resource_metadata=\"{metadata}\"";
+            challenge += $" resource_metadata=\"{metadata(Context)}\"";
         }
 
         if (Context.Items.ContainsKey(FailureReasonItem))
@@ -125,7 +125,7 @@ public sealed class BearerAuthenticationHandler(
             ProblemTypes.Forbidden).ConfigureAwait(false);
     }
 
-    internal const string RequiredScopeItem = "platform.auth.required-scope";
+    public const string RequiredScopeItem = "platform.auth.required-scope";
 
     private Task WriteProblemAsync(int status, string title, string detail, string type) =>
         Results.Problem(statusCode: status, title: title, detail: detail, type: type).ExecuteAsync(Context);

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Marten;
+using Platform.Contracts;
+using Platform.Contracts.ToolCalls;
+using Platform.ServiceDefaults.Authentication;
+using Wolverine.Marten;
+
+namespace Platform.ToolExecution.Calls;
+
+/// <summary>
+/// Appends a finished call to its own event stream and publishes <see cref="ToolCallRecorded"/> through the Marten
+/// outbox in the same transaction, before the answer goes back to the client. So an answered call always reaches the
+/// audit trail; a call whose process died mid-tool was never answered. Started and final events share that one
+/// transaction to keep a call at one database round trip.
+/// </summary>
+public sealed class ToolCallRecorder(IDocumentSession session, IMartenOutbox outbox, TimeProvider time, ToolCallMetrics metrics)
+{
+    public sealed record CallContext(Guid CallId, string Tool, ClaimsPrincipal? User, string? ClientIp, string ArgumentsSha256, string? TraceId, long StartedTimestamp, DateTimeOffset StartedAt);
+
+    public CallContext Begin(string tool, ClaimsPrincipal? user, string? clientIp, IDictionary<string, JsonElement>? arguments) =>
+        new(Guid.CreateVersion7(), tool, user, clientIp, Sha256Of(arguments), Activity.Current?.TraceId.ToString(),
+            time.GetTimestamp(), time.GetUtcNow());
+
+    public double ElapsedMs(CallContext call) => time.GetElapsedTime(call.StartedTimestamp).TotalMilliseconds;
+
+    public async Task RecordAsync(CallContext call, CallOutcome outcome)
+    {
+        var now = time.GetUtcNow();
+        var tenant = call.User?.TenantOf();
+        var keyId = call.User?.KeyIdOf();
+        var started = new ToolCallStarted(call.CallId, call.Tool, tenant, keyId, call.ClientIp, call.ArgumentsSha256, call.TraceId, call.StartedAt);
+        object final = outcome.Outcome switch
+        {
+            ToolCallOutcomes.Completed => new ToolCallCompleted(call.CallId, outcome.DurationMs, now),
+            ToolCallOutcomes.Failed => new ToolCallFailed(call.CallId, outcome.Reason ?? "error", outcome.DurationMs, now),
+            _ => new ToolCallRejected(call.CallId, outcome.Reason ?? RejectionReasons.Forbidden, now),
+        };
+        session.Events.StartStream(call.CallId, started, final);
+
+        outbox.Enroll(session);
+        await outbox.PublishAsync(new ToolCallRecorded(Guid.CreateVersion7(), call.CallId, call.Tool, outcome.Outcome, outcome.Reason,
+            call.ArgumentsSha256, null, outcome.DurationMs, new Actor(tenant, keyId, call.ClientIp), now, call.TraceId));
+        // The client's cancellation must not cancel the audit write of a call that already ran.
+        await session.SaveChangesAsync(CancellationToken.None);
+        metrics.Record(call.Tool, outcome);
+    }
+
+    private static string Sha256Of(IDictionary<string, JsonElement>? arguments) =>
+        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(arguments ?? new Dictionary<string, JsonElement>()))));
+}
+
+/// <summary>The <c>platform.tool.*</c> metrics.</summary>
+public sealed class ToolCallMetrics
+{
+    public const string MeterName = "Platform.ToolExecution";
+    private readonly Counter<long> _calls;
+    private readonly Histogram<double> _duration;
+
+    public ToolCallMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _calls = meter.CreateCounter<long>("platform.tool.calls", "{call}", "Tool calls by tool and outcome.");
+        _duration = meter.CreateHistogram<double>("platform.tool.call.duration", "ms", "Tool call duration.");
+    }
+
+    public void Record(string tool, CallOutcome outcome)
+    {
+        var tags = new TagList { { "tool", tool }, { "outcome", outcome.Outcome } };
+        _calls.Add(1, tags);
+        _duration.Record(outcome.DurationMs, tags);
+    }
+}

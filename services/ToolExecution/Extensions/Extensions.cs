@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Storage;
+using Platform.ToolExecution.Calls;
+using Platform.ToolExecution.Mcp;
+using Platform.ToolExecution.Tools.BuiltIn;
+
+namespace Platform.ToolExecution.Extensions;
+
+internal static class Extensions
+{
+    public const string Schema = "tool_execution";
+
+    public static void AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<McpOptions>(builder.Configuration.GetSection(McpOptions.Section));
+        var mcp = builder.Configuration.GetSection(McpOptions.Section).Get<McpOptions>() ?? new McpOptions();
+
+        builder.AddPlatformAuthentication(o => o.ResourceMetadataUrl = http =>
+            McpEndpoint.MetadataUrl(http, http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value));
+        builder.AddRemoteCredentialVerification();
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddSingleton<ToolCallMetrics>();
+        builder.Services.AddScoped<ToolCallRecorder>();
+
+        builder.Services.AddMcpServer(server => server.ServerInfo = new() { Name = "platform", Version = "1.0.0" })
+            .WithHttpTransport(http => http.Stateless = !mcp.Stateful)
+            .WithTools<EchoTool>()
+            .WithRequestFilters(filters =>
+            {
+                filters.AddListToolsFilter(ToolAccessFilters.ListTools);
+                filters.AddCallToolFilter(ToolAccessFilters.CallTool);
+            });
+
+        builder.AddCritterStack(Schema, _ => { }, wolverine => wolverine.PublishIntegrationEventsToAudit());
+    }
+}

@@ -1,0 +1,21 @@
+namespace Platform.ToolExecution.Mcp;
+
+/// <summary>Bound from the <c>Mcp</c> configuration section.</summary>
+public sealed class McpOptions
+{
+    public const string Section = "Mcp";
+
+    /// <summary>Stateless by default: any replica answers any request and no session affinity is needed.</summary>
+    public bool Stateful { get; set; }
+
+    /// <summary>
+    /// The public URL of this server's MCP endpoint: the audience of its access tokens and the <c>resource</c>
+    /// of its RFC 9728 metadata. When unset, it is derived from the request.
+    /// </summary>
+    public string? ResourceUri { get; set; }
+
+    /// <summary>Per-call limit unless a tool sets its own.</summary>
+    public TimeSpan DefaultToolTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    public long MaxRequestBodyBytes { get; set; } = 256 * 1024;
+}

@@ -1,0 +1,23 @@
+using JasperFx;
+using Platform.ServiceDefaults;
+using Platform.ServiceDefaults.Http;
+using Platform.ToolExecution.Extensions;
+using Platform.ToolExecution.Mcp;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.AddApplicationServices();
+
+var app = builder.Build();
+
+app.UseHttpHygiene();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseMcpScopeGate();
+
+app.MapDefaultEndpoints();
+app.MapProtectedResourceMetadata();
+app.MapMcpEndpoint();
+
+return await app.RunJasperFxCommands(args);
