@@ -1,0 +1,3 @@
+using Platform.Testing;
+
+[assembly: AssemblyFixture(typeof(PlatformInfrastructure))]
