@@ -1,3 +1,4 @@
+using System.Reflection;
 using JasperFx;
 using JasperFx.CodeGeneration;
 using JasperFx.Events.Daemon;
@@ -65,6 +66,9 @@ public static class CritterStackExtensions
         builder.Services.AddWolverine(ExtensionDiscovery.ManualOnly, options =>
         {
             options.ServiceName = schema;
+            // The service's own assembly holds its handlers and their pre-generated code; without this Wolverine
+            // would look in ServiceDefaults (the caller) or, under a test host, the test runner.
+            options.ApplicationAssembly = Assembly.Load(new AssemblyName(builder.Environment.ApplicationName));
             options.Policies.AutoApplyTransactions();
             options.Policies.UseDurableLocalQueues();
             options.Policies.UseDurableOutboxOnAllSendingEndpoints();

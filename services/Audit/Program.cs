@@ -19,3 +19,6 @@ app.MapDefaultEndpoints();
 app.MapAuditApi();
 
 return await app.RunJasperFxCommands(args);
+
+/// <summary>Entry point; public so integration tests can host the service with WebApplicationFactory.</summary>
+public partial class Program;

@@ -20,3 +20,6 @@ app.MapAdminApi();
 app.MapVerificationApi();
 
 return await app.RunJasperFxCommands(args);
+
+/// <summary>Entry point; public so integration tests can host the service with WebApplicationFactory.</summary>
+public partial class Program;

@@ -21,3 +21,6 @@ app.MapProtectedResourceMetadata();
 app.MapMcpEndpoint();
 
 return await app.RunJasperFxCommands(args);
+
+/// <summary>Entry point; public so integration tests can host the service with WebApplicationFactory.</summary>
+public partial class Program;

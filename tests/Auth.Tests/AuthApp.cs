@@ -1,0 +1,63 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using Platform.Auth.Keys;
+using Platform.Auth.Tenants;
+using Platform.Contracts.Auth;
+using Platform.Testing;
+
+namespace Platform.Auth.Tests;
+
+/// <summary>The Auth service in-process on its own database, with an admin client and a controllable clock.</summary>
+public sealed class AuthApp : IAsyncLifetime
+{
+    public const string AdminKey = "mcp_admin_test-bootstrap-key-0123456789abcdefghij";
+    private readonly PlatformInfrastructure _infrastructure;
+
+    public AuthApp(PlatformInfrastructure infrastructure) => _infrastructure = infrastructure;
+
+    public ServiceHost<Program> Host { get; private set; } = null!;
+
+    public HttpClient Admin { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var database = await _infrastructure.NewDatabaseAsync("auth");
+        Host = new ServiceHost<Program>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = database,
+            ["Auth:BootstrapAdminKey"] = AdminKey,
+            ["Auth:Peppers:v1"] = Convert.ToBase64String(new byte[32]),
+        });
+        Admin = Host.CreateClient();
+        Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Admin.Dispose();
+        await Host.DisposeAsync();
+    }
+
+    public async Task<TenantResponse> CreateTenantAsync(string? id = null, string? status = null)
+    {
+        var response = await Admin.PostAsJsonAsync("/admin/tenants", new CreateTenantRequest(id ?? "t" + Guid.NewGuid().ToString("N")[..10], "Tenant", null, status));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<TenantResponse>())!;
+    }
+
+    public async Task<IssuedApiKeyResponse> IssueKeyAsync(string tenantId, IssueApiKeyRequest? request = null)
+    {
+        var response = await Admin.PostAsJsonAsync($"/admin/tenants/{tenantId}/keys",
+            request ?? new IssueApiKeyRequest("test key", null, ["write"], null, null, null));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<IssuedApiKeyResponse>())!;
+    }
+
+    public async Task<VerifyKeyResponse> VerifyAsync(string key, string? clientIp = "127.0.0.1")
+    {
+        using var client = Host.CreateClient();
+        var response = await client.PostAsJsonAsync("/internal/keys/verify", new VerifyKeyRequest(key, clientIp));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<VerifyKeyResponse>())!;
+    }
+}
