@@ -1,0 +1,150 @@
+extern alias AuditService;
+extern alias AuthService;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using AuditService::Platform.Audit.Apis;
+using AuditService::Platform.Audit.Chain;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Platform.Contracts;
+using Platform.Contracts.ToolCalls;
+using Platform.Testing;
+using Wolverine;
+using AuditProgram = AuditService::Program;
+using AuthProgram = AuthService::Program;
+
+namespace Platform.Audit.Tests;
+
+/// <summary>Audit in-process on its own database, authenticating callers through an in-process Auth.</summary>
+public sealed class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
+{
+    public const string AdminKey = "mcp_admin_audit-tests-bootstrap-key-0123456789";
+
+    public ServiceHost<AuthProgram> Auth { get; private set; } = null!;
+    public ServiceHost<AuditProgram> Audit { get; private set; } = null!;
+    public string Database { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        Database = await infrastructure.NewDatabaseAsync("audit");
+        Auth = new ServiceHost<AuthProgram>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = Database,
+            ["Auth:BootstrapAdminKey"] = AdminKey,
+        });
+        Audit = new ServiceHost<AuditProgram>(new Dictionary<string, string?> { ["ConnectionStrings:postgres"] = Database },
+            services => services.AddHttpClient("auth").ConfigurePrimaryHttpMessageHandler(() => Auth.Server.CreateHandler()))
+        { UseFakeClock = false };
+        _ = Auth.Server;
+        _ = Audit.Server;
+    }
+
+    public HttpClient Client(string key)
+    {
+        var client = Audit.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    public async Task DeliverAsync(object message)
+    {
+        await using var scope = Audit.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(message, TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Audit.DisposeAsync();
+        await Auth.DisposeAsync();
+    }
+}
+
+public sealed class AuditTrailTests(AuditApp app) : IClassFixture<AuditApp>
+{
+    private static ToolCallRecorded Call(string tenant, string tool = "echo") =>
+        new(Guid.CreateVersion7(), Guid.CreateVersion7(), tool, ToolCallOutcomes.Completed, null, new string('a', 64), null, 1.5,
+            new Actor(tenant, "key-" + tenant, "127.0.0.1"), DateTimeOffset.UtcNow, null);
+
+    private async Task<List<AuditRecord>> RecordsAsync(string tenant)
+    {
+        using var admin = app.Client(AuditApp.AdminKey);
+        var page = await admin.GetFromJsonAsync<AuditApi.AuditRecordsPage>($"/audit/records?tenant={tenant}&limit=500");
+        return [.. page!.Records];
+    }
+
+    [Fact]
+    public async Task Same_event_delivered_twice_is_recorded_once()
+    {
+        var tenant = "dup-" + Guid.NewGuid().ToString("N")[..8];
+        var call = Call(tenant);
+
+        await app.DeliverAsync(call);
+        await app.DeliverAsync(call);
+
+        var records = await RecordsAsync(tenant);
+        Assert.Single(records);
+        Assert.Equal("tool:echo", records[0].Target);
+    }
+
+    [Fact]
+    public async Task Verify_reports_the_first_record_edited_directly_in_the_database()
+    {
+        var tenant = "tamper-" + Guid.NewGuid().ToString("N")[..8];
+        await app.DeliverAsync(Call(tenant));
+        await app.DeliverAsync(Call(tenant));
+        using var admin = app.Client(AuditApp.AdminKey);
+        Assert.True((await admin.GetFromJsonAsync<VerificationReport>("/audit/verify"))!.Ok);
+
+        var victim = (await RecordsAsync(tenant))[0];
+        await using (var connection = new NpgsqlConnection(app.Database))
+        {
+            await connection.OpenAsync();
+            await using var update = new NpgsqlCommand(
+                "update audit.mt_doc_auditrecord set data = jsonb_set(data, '{Outcome}', '\"failed\"') where id = @seq", connection);
+            update.Parameters.AddWithValue("seq", victim.Seq);
+            Assert.Equal(1, await update.ExecuteNonQueryAsync());
+        }
+
+        var report = (await admin.GetFromJsonAsync<VerificationReport>("/audit/verify"))!;
+        Assert.False(report.Ok);
+        Assert.Equal(victim.Seq, report.FirstBrokenSeq);
+    }
+
+    [Fact]
+    public async Task Tenant_key_with_audit_read_sees_only_its_own_tenant()
+    {
+        using var authAdmin = app.Auth.CreateClient();
+        authAdmin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AuditApp.AdminKey);
+        var own = "own-" + Guid.NewGuid().ToString("N")[..8];
+        (await authAdmin.PostAsJsonAsync("/admin/tenants", new { id = own, name = "Own" })).EnsureSuccessStatusCode();
+        var issued = await (await authAdmin.PostAsJsonAsync($"/admin/tenants/{own}/keys", new { name = "reader", scopes = new[] { "audit:read" } }))
+            .Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        var key = issued.GetProperty("key").GetString()!;
+        await app.DeliverAsync(Call(own));
+        await app.DeliverAsync(Call("someone-else"));
+
+        using var reader = app.Client(key);
+        var page = (await reader.GetFromJsonAsync<AuditApi.AuditRecordsPage>("/audit/records?limit=500"))!;
+        var otherTenant = await reader.GetAsync("/audit/records?tenant=someone-else");
+
+        Assert.NotEmpty(page.Records);
+        Assert.All(page.Records, r => Assert.Equal(own, r.TenantId));
+        Assert.Equal(HttpStatusCode.Forbidden, otherTenant.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("limit=0")]
+    [InlineData("limit=100000")]
+    [InlineData("cursor=not-a-cursor")]
+    [InlineData("from=yesterday")]
+    public async Task Bad_query_parameters_get_400_problem_details(string query)
+    {
+        using var admin = app.Client(AuditApp.AdminKey);
+
+        var response = await admin.GetAsync("/audit/records?" + query);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}
