@@ -1,0 +1,67 @@
+extern alias AuthService;
+extern alias ToolExecutionService;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using ModelContextProtocol.Client;
+using Platform.Testing;
+using AuthProgram = AuthService::Program;
+using ToolExecutionProgram = ToolExecutionService::Program;
+
+namespace Platform.ToolExecution.Tests;
+
+/// <summary>ToolExecution in-process, verifying keys through a real in-process Auth, both on one fresh database.</summary>
+public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
+{
+    public const string AdminKey = "mcp_admin_tool-execution-tests-key-0123456789";
+
+    public ServiceHost<AuthProgram> Auth { get; private set; } = null!;
+    public ServiceHost<ToolExecutionProgram> Tools { get; private set; } = null!;
+    public string Database { get; private set; } = "";
+
+    public async ValueTask InitializeAsync()
+    {
+        Database = await infrastructure.NewDatabaseAsync("tools");
+        Auth = new ServiceHost<AuthProgram>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = Database,
+            ["Auth:BootstrapAdminKey"] = AdminKey,
+        });
+        Tools = new ServiceHost<ToolExecutionProgram>(new Dictionary<string, string?> { ["ConnectionStrings:postgres"] = Database },
+            services => services.AddHttpClient("auth").ConfigurePrimaryHttpMessageHandler(() => Auth.Server.CreateHandler()))
+        { UseFakeClock = false };
+        _ = Auth.Server;
+        _ = Tools.Server;
+    }
+
+    /// <summary>Creates a tenant and a key with the given scopes and tool patterns; returns the plaintext key.</summary>
+    public async Task<string> KeyAsync(string[] scopes, string[]? toolPatterns = null)
+    {
+        using var admin = Auth.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        var tenant = "t" + Guid.NewGuid().ToString("N")[..10];
+        (await admin.PostAsJsonAsync("/admin/tenants", new { id = tenant, name = "T" })).EnsureSuccessStatusCode();
+        var response = await admin.PostAsJsonAsync($"/admin/tenants/{tenant}/keys", new { name = "k", scopes, toolPatterns });
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+    }
+
+    public async Task<McpClient> ClientAsync(string key)
+    {
+        var http = Tools.CreateClient();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri(http.BaseAddress!, "/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+        }, http, null, ownsHttpClient: true);
+        return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Tools.DisposeAsync();
+        await Auth.DisposeAsync();
+    }
+}

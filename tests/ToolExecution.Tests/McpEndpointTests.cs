@@ -1,0 +1,123 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using ModelContextProtocol;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+using Npgsql;
+
+namespace Platform.ToolExecution.Tests;
+
+public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
+{
+    private static StringContent JsonRpc(string body) => new(body, Encoding.UTF8, "application/json");
+
+    private HttpClient Raw(string? key)
+    {
+        var http = app.Tools.CreateClient();
+        http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        http.DefaultRequestHeaders.Accept.ParseAdd("text/event-stream");
+        if (key is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return http;
+    }
+
+    [Fact]
+    public async Task Echo_through_the_csharp_mcp_client_returns_the_message()
+    {
+        var key = await app.KeyAsync(["tools:list", "tools:call"]);
+        await using var client = await app.ClientAsync(key);
+
+        var tools = await client.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var result = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "hello platform" }, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Contains(tools, t => t.Name == "echo");
+        Assert.NotEqual(true, result.IsError);
+        Assert.Equal("hello platform", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+    }
+
+    [Fact]
+    public async Task Every_call_is_an_event_stream_of_its_own()
+    {
+        var key = await app.KeyAsync(["tools:call"]);
+        await using var client = await app.ClientAsync(key);
+        await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "warm-up" }, cancellationToken: TestContext.Current.CancellationToken);
+        var before = await CountCallStreamsAsync();
+
+        await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "one" }, cancellationToken: TestContext.Current.CancellationToken);
+        await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "two" }, cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(before + 2, await CountCallStreamsAsync());
+    }
+
+    [Fact]
+    public async Task Request_without_a_credential_gets_401_pointing_at_the_resource_metadata()
+    {
+        using var http = Raw(null);
+
+        var response = await http.PostAsync("/mcp", JsonRpc("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}"""));
+        var metadata = await http.GetFromJsonAsync<JsonElement>("/.well-known/oauth-protected-resource");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("resource_metadata=\"http://localhost/.well-known/oauth-protected-resource\"", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal("http://localhost/mcp", metadata.GetProperty("resource").GetString());
+        Assert.Contains("tools:call", metadata.GetProperty("scopes_supported").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(["header"], metadata.GetProperty("bearer_methods_supported").EnumerateArray().Select(s => s.GetString()));
+    }
+
+    [Fact]
+    public async Task Invalid_and_query_string_credentials_get_401()
+    {
+        var key = await app.KeyAsync(["tools:call"]);
+        using var garbage = Raw("mcp_live_not-a-real-key");
+        using var anonymous = Raw(null);
+
+        var invalid = await garbage.PostAsync("/mcp", JsonRpc("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}"""));
+        var inQuery = await anonymous.PostAsync("/mcp?access_token=" + key, JsonRpc("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}"""));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, invalid.StatusCode);
+        Assert.Contains("invalid_token", invalid.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, inQuery.StatusCode);
+    }
+
+    [Fact]
+    public async Task Call_without_the_tools_call_scope_gets_403_insufficient_scope()
+    {
+        var key = await app.KeyAsync(["tools:list"]);
+        using var http = Raw(key);
+
+        var response = await http.PostAsync("/mcp", JsonRpc("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}}"""));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("Bearer error=\"insufficient_scope\", scope=\"tools:call\"", response.Headers.WwwAuthenticate.ToString());
+    }
+
+    [Fact]
+    public async Task Tool_patterns_hide_tools_and_refuse_them_like_unknown_ones()
+    {
+        var key = await app.KeyAsync(["tools:list", "tools:call"], ["fs_*"]);
+        await using var client = await app.ClientAsync(key);
+
+        var tools = await client.ListToolsAsync(cancellationToken: TestContext.Current.CancellationToken);
+        var hidden = await Assert.ThrowsAsync<McpProtocolException>(() =>
+            client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "x" }, cancellationToken: TestContext.Current.CancellationToken).AsTask());
+        var unknown = await Assert.ThrowsAsync<McpProtocolException>(() =>
+            client.CallToolAsync("fs_nope", new Dictionary<string, object?>(), cancellationToken: TestContext.Current.CancellationToken).AsTask());
+
+        Assert.DoesNotContain(tools, t => t.Name == "echo");
+        Assert.Equal(hidden.Message.Replace("echo", "X", StringComparison.Ordinal), unknown.Message.Replace("fs_nope", "X", StringComparison.Ordinal));
+    }
+
+    private async Task<long> CountCallStreamsAsync()
+    {
+        await using var connection = new NpgsqlConnection(app.Database);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("select count(*) from tool_execution.mt_streams", connection);
+        return (long)(await count.ExecuteScalarAsync())!;
+    }
+}
