@@ -65,11 +65,11 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
             _ = ReportUnexpectedExitAsync(service);
         }
 
-        PrintSummary(adminKey);
         new AppHostState(
             _services.ToDictionary(s => s.Resource.Name, s => new ServiceState(s.Url.GetLeftPart(UriPartial.Authority))),
             adminKey.FilePath,
             connectionStrings).WriteTo(options.DataDirectory);
+        PrintSummary(adminKey);
         options.Ready?.Invoke([.. _services.Select(s => new RunningService(s.Resource, s.Url, s.ProcessId))]);
     }
 
