@@ -56,7 +56,7 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
             var workingDirectory = Path.GetDirectoryName(ServiceBuilder.ProjectPath(service, options))!;
             var process = ServiceProcess.Start(service, urls[service.Name], assemblies[service.Name], workingDirectory, environment, view);
             _services.Add(process);
-            view.Info($"started {service.Name} (pid {process.ProcessId}) on {urls[service.Name]}");
+            view.Info($"started {service.Name} (pid {process.ProcessId}) on {urls[service.Name].GetLeftPart(UriPartial.Authority)}");
         }
 
         await WaitUntilHealthyAsync(ct);
