@@ -56,7 +56,7 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
             var workingDirectory = Path.GetDirectoryName(ServiceBuilder.ProjectPath(service, options))!;
             var process = ServiceProcess.Start(service, urls[service.Name], assemblies[service.Name], workingDirectory, environment, view);
             _services.Add(process);
-            view.Info($"started {service.Name} (pid {process.ProcessId}) on {urls[service.Name]}");
+            view.Info($"started {service.Name} (pid {process.ProcessId}) on {urls[service.Name].GetLeftPart(UriPartial.Authority)}");
         }
 
         await WaitUntilHealthyAsync(ct);
@@ -65,11 +65,11 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
             _ = ReportUnexpectedExitAsync(service);
         }
 
-        PrintSummary(adminKey);
         new AppHostState(
             _services.ToDictionary(s => s.Resource.Name, s => new ServiceState(s.Url.GetLeftPart(UriPartial.Authority))),
             adminKey.FilePath,
             connectionStrings).WriteTo(options.DataDirectory);
+        PrintSummary(adminKey);
         options.Ready?.Invoke([.. _services.Select(s => new RunningService(s.Resource, s.Url, s.ProcessId))]);
     }
 

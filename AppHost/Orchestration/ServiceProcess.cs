@@ -13,6 +13,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     private readonly Process _process;
     private readonly Queue<string> _recent = new();
+    private OrphanWatchdog? _watchdog;
 
     private ServiceProcess(ServiceResource resource, Uri url, Process process)
     {
@@ -57,6 +58,10 @@ internal sealed class ServiceProcess : IAsyncDisposable
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+
+        // Services also watch APPHOST_PARENT_PID themselves; this covers a service that hangs or predates that.
+        var pid = process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        service._watchdog = OrphanWatchdog.Start($"kill -TERM {pid}; for i in 1 2 3 4 5 6 7 8 9 10; do kill -0 {pid} || exit 0; sleep 1; done; kill -KILL {pid}");
         return service;
     }
 
@@ -73,6 +78,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        _watchdog?.Dispose();
         await StopAsync();
         _process.Dispose();
     }

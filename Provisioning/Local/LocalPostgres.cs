@@ -25,7 +25,7 @@ internal sealed class LocalPostgres
     {
         _options = options;
         _bin = bin;
-        _clusterDirectory = Path.Combine(Path.GetFullPath(options.DataDirectory), "postgres");
+        _clusterDirectory = ClusterDirectory(Path.GetFullPath(options.DataDirectory), _asPostgresUser);
         _passwordFile = Path.Combine(Path.GetFullPath(options.DataDirectory), PasswordFileName);
     }
 
@@ -33,6 +33,36 @@ internal sealed class LocalPostgres
     {
         var server = new LocalPostgres(options, bin);
         return await server.StartAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Normally <c>DataDirectory/postgres</c>. When we are root and a parent of DataDirectory is closed to other
+    /// users (a 0700 temp dir, /root), the postgres user could not reach it, so the cluster goes to a
+    /// per-DataDirectory path under the temp directory instead (stable, so KeepData still reuses it).
+    /// </summary>
+    private static string ClusterDirectory(string dataDirectory, bool asPostgresUser)
+    {
+        var inPlace = Path.Combine(dataDirectory, "postgres");
+        if (!asPostgresUser || ParentsAreTraversable(dataDirectory))
+        {
+            return inPlace;
+        }
+
+        var id = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(dataDirectory)))[..16];
+        return Path.Combine(Path.GetTempPath(), $"platform-postgres-{id}");
+    }
+
+    private static bool ParentsAreTraversable(string directory)
+    {
+        for (var parent = Directory.GetParent(directory); parent is not null; parent = parent.Parent)
+        {
+            if (parent.Exists && (File.GetUnixFileMode(parent.FullName) & UnixFileMode.OtherExecute) == 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private string Tool(string name) => Path.Combine(_bin, name);
@@ -153,7 +183,7 @@ internal sealed class LocalPostgres
     {
         var root = Path.GetFullPath(_options.DataDirectory);
         Directory.CreateDirectory(root);
-        if (_asPostgresUser)
+        if (_asPostgresUser && _clusterDirectory.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
         {
             // The postgres user only needs to pass through our directory to reach its cluster, not to list it.
             File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.OtherExecute);
@@ -181,39 +211,54 @@ internal sealed class LocalPostgres
         File.SetUnixFileMode(_clusterDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         var password = Convert.ToHexString(RandomNumberGenerator.GetBytes(24)).ToLowerInvariant();
-        await using (var file = new FileStream(_passwordFile, new FileStreamOptions
+        await WriteOwnerOnlyFileAsync(_passwordFile, password, ct).ConfigureAwait(false);
+
+        // initdb reads the password from a file; when it runs as postgres it cannot read ours, so it gets a
+        // short-lived copy of its own next to the cluster, removed as soon as initdb is done.
+        var initdbPasswordFile = _clusterDirectory + ".initdb-password";
+        await WriteOwnerOnlyFileAsync(initdbPasswordFile, password, ct).ConfigureAwait(false);
+
+        try
+        {
+            if (_asPostgresUser)
+            {
+                var chown = await ProcessRunner.RunAsync(ProcessRunner.StartInfo("chown", ["-R", "postgres:postgres", _clusterDirectory, initdbPasswordFile]), TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
+                if (chown.ExitCode != 0)
+                {
+                    throw new InfrastructureUnavailableException($"Could not hand {_clusterDirectory} to the postgres user: {chown.Tail()}");
+                }
+            }
+
+            _options.Report($"postgres: initdb {_clusterDirectory}");
+            List<string> initdb = ["-D", _clusterDirectory, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={initdbPasswordFile}", "--encoding=UTF8", "--locale=C"];
+            if (!_options.KeepData)
+            {
+                initdb.Add("--no-sync");
+            }
+
+            var result = await RunToolAsync("initdb", initdb, TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
+            if (result.ExitCode != 0)
+            {
+                throw new InfrastructureUnavailableException($"initdb failed (exit {result.ExitCode}):\n{result.Tail()}");
+            }
+        }
+        finally
+        {
+            File.Delete(initdbPasswordFile);
+        }
+
+        return password;
+    }
+
+    private static async Task WriteOwnerOnlyFileAsync(string path, string content, CancellationToken ct)
+    {
+        await using var file = new FileStream(path, new FileStreamOptions
         {
             Mode = FileMode.Create,
             Access = FileAccess.Write,
             UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            await file.WriteAsync(System.Text.Encoding.ASCII.GetBytes(password), ct).ConfigureAwait(false);
-        }
-
-        if (_asPostgresUser)
-        {
-            var chown = await ProcessRunner.RunAsync(ProcessRunner.StartInfo("chown", ["-R", "postgres:postgres", _clusterDirectory, _passwordFile]), TimeSpan.FromSeconds(30), ct).ConfigureAwait(false);
-            if (chown.ExitCode != 0)
-            {
-                throw new InfrastructureUnavailableException($"Could not hand {_clusterDirectory} to the postgres user: {chown.Tail()}");
-            }
-        }
-
-        _options.Report($"postgres: initdb {_clusterDirectory}");
-        List<string> initdb = ["-D", _clusterDirectory, "-U", "postgres", "--auth=scram-sha-256", $"--pwfile={_passwordFile}", "--encoding=UTF8", "--locale=C"];
-        if (!_options.KeepData)
-        {
-            initdb.Add("--no-sync");
-        }
-
-        var result = await RunToolAsync("initdb", initdb, TimeSpan.FromMinutes(2), ct).ConfigureAwait(false);
-        if (result.ExitCode != 0)
-        {
-            throw new InfrastructureUnavailableException($"initdb failed (exit {result.ExitCode}):\n{result.Tail()}");
-        }
-
-        return password;
+        });
+        await file.WriteAsync(System.Text.Encoding.ASCII.GetBytes(content), ct).ConfigureAwait(false);
     }
 
     private async Task CheckMajorVersionAsync(CancellationToken ct)

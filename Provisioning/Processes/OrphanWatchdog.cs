@@ -7,7 +7,7 @@ namespace Platform.Provisioning.Processes;
 /// A tiny detached shell loop that runs a cleanup command once this process is gone, so a server we started
 /// does not outlive a test host or AppHost that was SIGKILLed. Normal shutdown kills the watchdog first.
 /// </summary>
-internal sealed class OrphanWatchdog : IDisposable
+public sealed class OrphanWatchdog : IDisposable
 {
     private readonly Process _shell;
 
