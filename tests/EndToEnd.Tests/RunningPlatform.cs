@@ -1,0 +1,86 @@
+using System.Net.Http.Headers;
+using Platform.AppHost.Model;
+using Platform.AppHost.Orchestration;
+using Platform.Testing;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>
+/// The three services as real processes, started by the same orchestration code as <c>dotnet run --project AppHost</c>,
+/// on a fresh database of the test run's PostgreSQL.
+/// </summary>
+public sealed class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLifetime
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("platform-e2e-");
+    private Task<int>? _run;
+
+    public StringWriter Output { get; } = new();
+    public IReadOnlyDictionary<string, RunningService> Services { get; private set; } = new Dictionary<string, RunningService>();
+    public string AdminKey { get; private set; } = "";
+    public Task<int> Run => _run ?? throw new InvalidOperationException("not started");
+
+    public Uri Url(string service) => Services[service].Url;
+
+    public async ValueTask InitializeAsync()
+    {
+        var ready = new TaskCompletionSource<IReadOnlyList<RunningService>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new AppHostOptions
+        {
+            RepositoryRoot = RepositoryRoot.Find(),
+            Services = PlatformModel.Services,
+            DataDirectoryOverride = _data.FullName,
+            PostgresConnectionString = await infrastructure.NewDatabaseAsync("e2e"),
+            RedisConnectionString = infrastructure.RedisConnectionString,
+            KeepData = false,
+            BuildServices = false,
+            Output = TextWriter.Synchronized(Output),
+            Ready = services => ready.TrySetResult(services),
+        };
+
+        _run = Task.Run(() => AppHostRunner.RunAsync(options, _stop.Token));
+        var first = await Task.WhenAny(ready.Task, _run, Task.Delay(TimeSpan.FromMinutes(3)));
+        if (first != ready.Task)
+        {
+            throw new InvalidOperationException("The platform did not become ready:\n" + Output);
+        }
+
+        Services = (await ready.Task).ToDictionary(s => s.Resource.Name);
+        AdminKey = (await File.ReadAllTextAsync(Path.Combine(_data.FullName, "admin-key"))).Trim();
+    }
+
+    public HttpClient Client(string service, string? key)
+    {
+        var http = new HttpClient { BaseAddress = Url(service) };
+        if (key is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return http;
+    }
+
+    /// <summary>Stops the platform as Ctrl+C would and returns the AppHost's exit code.</summary>
+    public async Task<int> StopAsync()
+    {
+        await _stop.CancelAsync();
+        return await Run;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_stop.IsCancellationRequested)
+        {
+            await StopAsync();
+        }
+
+        _stop.Dispose();
+        try
+        {
+            _data.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

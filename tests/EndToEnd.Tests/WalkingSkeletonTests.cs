@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using ModelContextProtocol.Client;
+using ModelContextProtocol.Protocol;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>
+/// One thin slice through all three services as separate processes: an admin issues a key on Auth, an MCP client
+/// calls echo on ToolExecution with it, and the call reaches Audit through the outbox.
+/// </summary>
+public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixture<RunningPlatform>
+{
+    [Fact]
+    public async Task Echo_call_with_an_issued_key_lands_in_the_audit_chain_and_secrets_stay_out_of_logs()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var auth = platform.Client("auth", platform.AdminKey);
+        (await auth.PostAsJsonAsync("/admin/tenants", new { id = "acme", name = "Acme" }, ct)).EnsureSuccessStatusCode();
+        var issued = await (await auth.PostAsJsonAsync("/admin/tenants/acme/keys", new { name = "agent", roles = new[] { "write" } }, ct))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(ct);
+        var key = issued.GetProperty("key").GetString()!;
+        var keyId = issued.GetProperty("apiKey").GetProperty("keyId").GetString()!;
+
+        await using (var client = await ConnectAsync(key))
+        {
+            var result = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "through all three" }, cancellationToken: ct);
+            Assert.Equal("through all three", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+        }
+
+        using var audit = platform.Client("audit", platform.AdminKey);
+        var record = await EventuallyAsync(async () =>
+        {
+            var page = await audit.GetFromJsonAsync<JsonElement>($"/audit/records?keyId={keyId}&action=tool.call", ct);
+            return page.GetProperty("records").EnumerateArray().FirstOrDefault();
+        }, r => r.ValueKind == JsonValueKind.Object);
+
+        Assert.Equal("acme", record.GetProperty("tenantId").GetString());
+        Assert.Equal("tool:echo", record.GetProperty("target").GetString());
+        Assert.Equal("completed", record.GetProperty("outcome").GetString());
+        var verify = await audit.GetFromJsonAsync<JsonElement>("/audit/verify", ct);
+        Assert.True(verify.GetProperty("ok").GetBoolean());
+        Assert.True(verify.GetProperty("checked").GetInt64() >= 3, "tenant.created, key.issued and tool.call are all chained");
+
+        var serviceLogs = string.Join('\n', platform.Output.ToString().Split('\n').Where(l => !l.StartsWith("[apphost]", StringComparison.Ordinal) && l.StartsWith('[')));
+        Assert.NotEmpty(serviceLogs);
+        Assert.DoesNotContain(key, serviceLogs, StringComparison.Ordinal);
+        Assert.DoesNotContain(platform.AdminKey, serviceLogs, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Call_without_a_key_gets_401_with_a_bearer_challenge()
+    {
+        using var http = platform.Client("tool-execution", null);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/list"}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+
+        var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("resource_metadata=", response.Headers.WwwAuthenticate.ToString(), StringComparison.Ordinal);
+    }
+
+    private async Task<McpClient> ConnectAsync(string key)
+    {
+        var http = platform.Client("tool-execution", key);
+        var transport = new HttpClientTransport(new HttpClientTransportOptions
+        {
+            Endpoint = new Uri(platform.Url("tool-execution"), "/mcp"),
+            TransportMode = HttpTransportMode.StreamableHttp,
+        }, http, null, ownsHttpClient: true);
+        return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            var value = await probe();
+            if (done(value) || deadline.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                return value;
+            }
+
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
+}
+
+/// <summary>Ctrl+C on the AppHost leaves no service process behind.</summary>
+public sealed class ShutdownTests(Testing.PlatformInfrastructure infrastructure)
+{
+    [Fact]
+    public async Task Stopping_the_apphost_stops_every_service_process()
+    {
+        var platform = new RunningPlatform(infrastructure);
+        await platform.InitializeAsync();
+        var pids = platform.Services.Values.Select(s => s.ProcessId).ToArray();
+        Assert.All(pids, pid => Assert.False(Process.GetProcessById(pid).HasExited));
+
+        var exitCode = await platform.StopAsync();
+        await platform.DisposeAsync();
+
+        Assert.Equal(0, exitCode);
+        Assert.All(pids, pid => Assert.False(IsRunning(pid), $"process {pid} is still running"));
+    }
+
+    private static bool IsRunning(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
