@@ -26,8 +26,8 @@ public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixtu
 
         await using (var client = await ConnectAsync(key))
         {
-            var result = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "through all three" }, cancellationToken: ct);
-            Assert.Equal("through all three", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
+            var result = await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "through all three, ops@example.com" }, cancellationToken: ct);
+            Assert.Equal("through all three, ops@example.com", Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text);
         }
 
         using var audit = platform.Client("audit", platform.AdminKey);
@@ -40,6 +40,9 @@ public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixtu
         Assert.Equal("acme", record.GetProperty("tenantId").GetString());
         Assert.Equal("tool:echo", record.GetProperty("target").GetString());
         Assert.Equal("completed", record.GetProperty("outcome").GetString());
+        var details = record.GetProperty("details").GetString()!;
+        Assert.DoesNotContain("ops@example.com", details, StringComparison.Ordinal);
+        Assert.Contains("[REDACTED]", details, StringComparison.Ordinal);
         var verify = await audit.GetFromJsonAsync<JsonElement>("/audit/verify", ct);
         Assert.True(verify.GetProperty("ok").GetBoolean());
         Assert.True(verify.GetProperty("checked").GetInt64() >= 3, "tenant.created, key.issued and tool.call are all chained");

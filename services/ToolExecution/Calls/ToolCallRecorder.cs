@@ -1,12 +1,11 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Marten;
 using Platform.Contracts;
 using Platform.Contracts.ToolCalls;
+using Platform.Redaction;
 using Platform.ServiceDefaults.Authentication;
 using Wolverine.Marten;
 
@@ -20,11 +19,19 @@ namespace Platform.ToolExecution.Calls;
 /// </summary>
 public sealed class ToolCallRecorder(IDocumentSession session, IMartenOutbox outbox, TimeProvider time, ToolCallMetrics metrics)
 {
-    public sealed record CallContext(Guid CallId, string Tool, ClaimsPrincipal? User, string? ClientIp, string ArgumentsSha256, string? TraceId, long StartedTimestamp, DateTimeOffset StartedAt);
+    public sealed record CallContext(Guid CallId, string Tool, ClaimsPrincipal? User, string? ClientIp, string ArgumentsSha256,
+        string RedactedArguments, string? TraceId, long StartedTimestamp, DateTimeOffset StartedAt);
 
-    public CallContext Begin(string tool, ClaimsPrincipal? user, string? clientIp, IDictionary<string, JsonElement>? arguments) =>
-        new(Guid.CreateVersion7(), tool, user, clientIp, Sha256Of(arguments), Activity.Current?.TraceId.ToString(),
-            time.GetTimestamp(), time.GetUtcNow());
+    /// <summary>
+    /// Arguments are kept only redacted, plus a SHA-256 of the original so an investigator holding the original can
+    /// prove a match.
+    /// </summary>
+    public CallContext Begin(string tool, ClaimsPrincipal? user, string? clientIp, IDictionary<string, JsonElement>? arguments)
+    {
+        var json = JsonSerializer.Serialize(arguments ?? new Dictionary<string, JsonElement>());
+        return new(Guid.CreateVersion7(), tool, user, clientIp, Redactor.Sha256Hex(json), Redactor.RedactJson(json),
+            Activity.Current?.TraceId.ToString(), time.GetTimestamp(), time.GetUtcNow());
+    }
 
     public double ElapsedMs(CallContext call) => time.GetElapsedTime(call.StartedTimestamp).TotalMilliseconds;
 
@@ -44,14 +51,11 @@ public sealed class ToolCallRecorder(IDocumentSession session, IMartenOutbox out
 
         outbox.Enroll(session);
         await outbox.PublishAsync(new ToolCallRecorded(Guid.CreateVersion7(), call.CallId, call.Tool, outcome.Outcome, outcome.Reason,
-            call.ArgumentsSha256, null, outcome.DurationMs, new Actor(tenant, keyId, call.ClientIp), now, call.TraceId));
+            call.ArgumentsSha256, call.RedactedArguments, outcome.DurationMs, new Actor(tenant, keyId, call.ClientIp), now, call.TraceId));
         // The client's cancellation must not cancel the audit write of a call that already ran.
         await session.SaveChangesAsync(CancellationToken.None);
         metrics.Record(call.Tool, outcome);
     }
-
-    private static string Sha256Of(IDictionary<string, JsonElement>? arguments) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(arguments ?? new Dictionary<string, JsonElement>()))));
 }
 
 /// <summary>The <c>platform.tool.*</c> metrics.</summary>
