@@ -28,13 +28,9 @@ public sealed class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLife
     public async ValueTask InitializeAsync()
     {
         Database = await infrastructure.NewDatabaseAsync("audit");
-        Auth = new ServiceHost<AuthProgram>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:postgres"] = Database,
-            ["Auth:BootstrapAdminKey"] = AdminKey,
-        });
+        Auth = new ServiceHost<AuthProgram>(InProcessAuth.Settings(Database, AdminKey));
         Audit = new ServiceHost<AuditProgram>(new Dictionary<string, string?> { ["ConnectionStrings:postgres"] = Database },
-            services => services.AddHttpClient("auth").ConfigurePrimaryHttpMessageHandler(() => Auth.Server.CreateHandler()))
+            InProcessAuth.RouteAuthClientTo(Auth))
         { UseFakeClock = false };
         _ = Auth.Server;
         _ = Audit.Server;

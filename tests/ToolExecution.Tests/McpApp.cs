@@ -23,13 +23,9 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
     public async ValueTask InitializeAsync()
     {
         Database = await infrastructure.NewDatabaseAsync("tools");
-        Auth = new ServiceHost<AuthProgram>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:postgres"] = Database,
-            ["Auth:BootstrapAdminKey"] = AdminKey,
-        });
+        Auth = new ServiceHost<AuthProgram>(InProcessAuth.Settings(Database, AdminKey));
         Tools = new ServiceHost<ToolExecutionProgram>(new Dictionary<string, string?> { ["ConnectionStrings:postgres"] = Database },
-            services => services.AddHttpClient("auth").ConfigurePrimaryHttpMessageHandler(() => Auth.Server.CreateHandler()))
+            InProcessAuth.RouteAuthClientTo(Auth))
         { UseFakeClock = false };
         _ = Auth.Server;
         _ = Tools.Server;
