@@ -32,6 +32,7 @@ public static class AuthenticationExtensions
         builder.Services.AddHttpClient(CachingHttpCredentialVerifier.HttpClientName, http => http.BaseAddress = new Uri("http://auth"));
         builder.Services.AddSingleton<CachingHttpCredentialVerifier>();
         builder.Services.AddSingleton<ICredentialVerifier>(sp => sp.GetRequiredService<CachingHttpCredentialVerifier>());
+        builder.Services.AddHostedService<CredentialChangeListener>();
         return builder;
     }
 

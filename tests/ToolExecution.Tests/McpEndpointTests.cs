@@ -113,6 +113,31 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
         Assert.Equal(hidden.Message.Replace("echo", "X", StringComparison.Ordinal), unknown.Message.Replace("fs_nope", "X", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task Revoked_key_is_refused_long_before_the_verification_cache_would_expire()
+    {
+        var key = await app.KeyAsync(["tools:list", "tools:call"]);
+        using var http = Raw(key);
+        var list = """{"jsonrpc":"2.0","id":1,"method":"tools/list"}""";
+        Assert.Equal(HttpStatusCode.OK, (await http.PostAsync("/mcp", JsonRpc(list))).StatusCode); // now cached
+
+        using var admin = app.Auth.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", McpApp.AdminKey);
+        var keyId = key.Split('_')[2];
+        (await admin.PostAsJsonAsync($"/admin/keys/{keyId}/revoke", new { reason = "leaked" })).EnsureSuccessStatusCode();
+
+        // The cache keeps valid answers for 30 s; only the NOTIFY-driven eviction can make this pass within 5 s.
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
+        HttpStatusCode status;
+        do
+        {
+            status = (await http.PostAsync("/mcp", JsonRpc(list))).StatusCode;
+        }
+        while (status == HttpStatusCode.OK && DateTimeOffset.UtcNow < deadline && await Task.Delay(20).ContinueWith(_ => true));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, status);
+    }
+
     private async Task<long> CountCallStreamsAsync()
     {
         await using var connection = new NpgsqlConnection(app.Database);

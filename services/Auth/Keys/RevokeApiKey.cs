@@ -16,7 +16,7 @@ public static class RevokeApiKeyEndpoint
     public const int MaxReasonLength = 500;
 
     public static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> HandleAsync(
-        string keyId, RevokeApiKeyRequest request, IDocumentSession session, IMartenOutbox outbox,
+        string keyId, RevokeApiKeyRequest request, IDocumentSession session, IMartenOutbox outbox, Npgsql.NpgsqlDataSource dataSource,
         TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         if (string.IsNullOrWhiteSpace(request.Reason) || request.Reason.Length > MaxReasonLength)
@@ -47,6 +47,8 @@ public static class RevokeApiKeyEndpoint
         {
             return conflict;
         }
+
+        await CredentialChanges.NotifyKeyChangedAsync(dataSource, keyId);
 
         key.Apply(revoked);
         key.Version++;

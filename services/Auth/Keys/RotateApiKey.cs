@@ -19,7 +19,7 @@ public static class RotateApiKeyEndpoint
     public const int MaxGracePeriodSeconds = 30 * 24 * 3600;
 
     public static async Task<Results<Ok<IssuedApiKeyResponse>, ProblemHttpResult>> HandleAsync(
-        string keyId, RotateApiKeyRequest request, IDocumentSession session, IMartenOutbox outbox, SecretHasher hasher,
+        string keyId, RotateApiKeyRequest request, IDocumentSession session, IMartenOutbox outbox, Npgsql.NpgsqlDataSource dataSource, SecretHasher hasher,
         IOptionsMonitor<AuthOptions> options, TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         var grace = request.GracePeriodSeconds ?? 0;
@@ -53,6 +53,8 @@ public static class RotateApiKeyEndpoint
         {
             return saved;
         }
+
+        await CredentialChanges.NotifyKeyChangedAsync(dataSource, keyId);
 
         key.Apply(rotated);
         key.Version++;

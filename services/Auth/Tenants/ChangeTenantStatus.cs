@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Auth.Apis;
+using Platform.ServiceDefaults.Authentication;
 using Wolverine.Marten;
 using Integration = Platform.Contracts.Auth;
 
@@ -12,7 +13,7 @@ public sealed record ChangeTenantStatusRequest(string? Status, string? Reason, i
 public static class ChangeTenantStatusEndpoint
 {
     public static async Task<Results<Ok<TenantResponse>, ProblemHttpResult>> HandleAsync(
-        string tenantId, ChangeTenantStatusRequest request, IDocumentSession session, IMartenOutbox outbox,
+        string tenantId, ChangeTenantStatusRequest request, IDocumentSession session, IMartenOutbox outbox, Npgsql.NpgsqlDataSource dataSource,
         TimeProvider time, ClaimsPrincipal user, HttpContext http, CancellationToken ct)
     {
         if (request.Status is null || !TenantStatus.All.Contains(request.Status))
@@ -42,6 +43,8 @@ public static class ChangeTenantStatusEndpoint
         await outbox.PublishAsync(new Integration.TenantStatusChanged(EventContext.NewEventId(), tenantId, changed.Status, tenant.Status,
             request.Reason, EventContext.ActorOf(user, http), changed.At, EventContext.TraceId));
         await session.SaveChangesAsync(ct);
+
+        await CredentialChanges.NotifyTenantChangedAsync(dataSource, tenantId);
 
         tenant.Apply(changed);
         tenant.Version++;
