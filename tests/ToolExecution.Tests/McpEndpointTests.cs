@@ -138,6 +138,60 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
         Assert.Equal(HttpStatusCode.Unauthorized, status);
     }
 
+    public static TheoryData<string> MalformedBodies => new()
+    {
+        "{",
+        "not json at all",
+        "[]",
+        "null",
+        """{"jsonrpc":"2.0"}""",
+        """{"jsonrpc":"1.0","id":1,"method":"tools/list"}""",
+        """{"jsonrpc":"2.0","id":1,"method":"no/such/method"}""",
+        """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":"oops"}""",
+        """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":42}}}""",
+        """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{}}}""",
+        """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo"}}""",
+        """{"jsonrpc":"2.0","id":{"nested":true},"method":"tools/list"}""",
+        new string('[', 5000) + new string(']', 5000),
+    };
+
+    [Theory]
+    [MemberData(nameof(MalformedBodies))]
+    public async Task Malformed_json_rpc_never_gets_a_server_error(string body)
+    {
+        var key = await app.KeyAsync(["tools:list", "tools:call"]);
+        using var http = Raw(key);
+
+        var response = await http.PostAsync("/mcp", JsonRpc(body));
+
+        Assert.True((int)response.StatusCode < 500, $"{(int)response.StatusCode} for {body[..Math.Min(body.Length, 80)]}");
+    }
+
+    [Fact]
+    public async Task Oversized_body_is_refused_with_413()
+    {
+        var key = await app.KeyAsync(["tools:call"]);
+        using var http = Raw(key);
+        var huge = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"" + new string('x', 400_000) + "\"}}}";
+
+        var response = await http.PostAsync("/mcp", JsonRpc(huge));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Invalid_utf8_is_a_client_error()
+    {
+        var key = await app.KeyAsync(["tools:call"]);
+        using var http = Raw(key);
+        using var content = new ByteArrayContent([.. "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\",\"x\":\""u8, 0xC3, 0x28, .. "\"}"u8]);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        var response = await http.PostAsync("/mcp", content);
+
+        Assert.True((int)response.StatusCode < 500);
+    }
+
     private async Task<long> CountCallStreamsAsync()
     {
         await using var connection = new NpgsqlConnection(app.Database);

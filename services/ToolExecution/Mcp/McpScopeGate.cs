@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Platform.Credentials.Scopes;
 using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Http;
 
 namespace Platform.ToolExecution.Mcp;
 
@@ -19,9 +20,18 @@ public static class McpScopeGate
             http => HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(McpEndpoint.Path, StringComparison.Ordinal),
             branch => branch.Use(async (http, next) =>
             {
+                var maxBody = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value.MaxRequestBodyBytes;
+                if (http.Request.ContentLength > maxBody)
+                {
+                    await Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
+                        detail: $"MCP requests are limited to {maxBody} bytes.", type: ProblemTypes.PayloadTooLarge).ExecuteAsync(http);
+                    return;
+                }
+
+                // Chunked bodies carry no length up front; the server stops reading them at the same limit.
                 if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 {
-                    limit.MaxRequestBodySize = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value.MaxRequestBodyBytes;
+                    limit.MaxRequestBodySize = maxBody;
                 }
 
                 if (http.User.Identity?.IsAuthenticated == true && await RequiredScopeAsync(http) is { } scope && !http.User.HasScope(scope))
