@@ -13,6 +13,7 @@ internal static class TestRedis
             o.SyncTimeout = 1000;
             o.AsyncTimeout = 1000;
             o.AllowAdmin = true;
+            o.BacklogPolicy = BacklogPolicy.FailFast;
         }));
 
     public static string NewTenant() => "t" + Guid.NewGuid().ToString("N")[..12];
