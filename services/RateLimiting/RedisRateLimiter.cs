@@ -141,7 +141,7 @@ public sealed class RedisRateLimiter : IDisposable
             }
         }
 
-        return Record(onFailure == RedisFailureMode.FailClosed || limits.Count == 0
+        return Record(onFailure == RedisFailureMode.FailClosed
             ? new RateLimitDecision(RateLimitOutcome.Unavailable, LimitKind.None, _options.UnavailableRetryAfter, 0, _options.UnavailableRetryAfter)
             : _fallback.Acquire(limits));
     }

@@ -78,6 +78,23 @@ public sealed class RedisFailureTests : IAsyncLifetime
         Assert.False(resumed.IsLocalFallback);
     }
 
+    [Fact]
+    public async Task A_fail_open_concurrency_only_policy_admits_while_redis_is_down()
+    {
+        var options = new RedisRateLimiterOptions { FailuresToOpenCircuit = 1, CircuitCooldown = Cooldown };
+        using var limiter = new RedisRateLimiter(_redis!, options, _clock);
+        var policy = new RateLimitPolicy { ConcurrencyPerKey = new ConcurrencyLimit(1, TimeSpan.FromMinutes(1)) };
+        var ct = TestContext.Current.CancellationToken;
+
+        await _server!.StopAsync();
+        var decision = await limiter.AcquireAsync(TestRedis.Request(TestRedis.NewTenant(), policy), ct);
+        await _server.StartAsync();
+
+        Assert.True(decision.IsAllowed);
+        Assert.True(decision.IsLocalFallback);
+        Assert.Null(decision.Lease);
+    }
+
     private async Task<bool> PingsAsync()
     {
         try
