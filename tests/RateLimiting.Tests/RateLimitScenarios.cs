@@ -118,6 +118,16 @@ public abstract class RateLimitScenarios
         Assert.True(afterFlush.IsAllowed);
         Assert.False(afterFlush.IsLocalFallback);
         Assert.Equal(1, afterFlush.Remaining);
+        // The fallback EVAL cached the script again, so later requests are back on EVALSHA.
+        var exists = (RedisResult[])(await Redis.GetDatabase().ExecuteAsync("SCRIPT", "EXISTS", AcquireScriptSha1()))!;
+        Assert.Equal(1, (int)exists[0]);
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5350", Justification = "Redis names scripts by SHA-1.")]
+    private static string AcquireScriptSha1()
+    {
+        using var stream = typeof(RedisRateLimiter).Assembly.GetManifestResourceStream("Platform.RateLimiting.Scripts.acquire.lua")!;
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA1.HashData(stream));
     }
 
     [Fact]
