@@ -1,0 +1,110 @@
+using Microsoft.Extensions.Time.Testing;
+using Platform.Provisioning;
+using StackExchange.Redis;
+
+namespace Platform.RateLimiting.Tests;
+
+/// <summary>
+/// Failure drills on a Redis of this class's own: stopping the shared fixture's server would break tests running in parallel.
+/// </summary>
+public sealed class RedisFailureTests : IAsyncLifetime
+{
+    private static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(30);
+    private readonly DirectoryInfo _dataDirectory = Directory.CreateTempSubdirectory("ratelimit-failure-");
+    private readonly FakeTimeProvider _clock = new();
+    private RedisResource? _server;
+    private ConnectionMultiplexer? _redis;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await Infrastructure.ProvisionRedisAsync(
+            new ProvisioningOptions { DataDirectory = _dataDirectory.FullName, UseContainers = false },
+            TestContext.Current.CancellationToken,
+            RedisFlavor.RedisServer);
+        _redis = await TestRedis.ConnectAsync(_server.ConnectionString);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_redis is not null)
+        {
+            await _redis.DisposeAsync();
+        }
+
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        _dataDirectory.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task Fail_open_and_fail_closed_behave_as_configured_and_recover_after_restart()
+    {
+        var options = new RedisRateLimiterOptions { ReplicaCount = 2, FailuresToOpenCircuit = 2, CircuitCooldown = Cooldown };
+        using var limiter = new RedisRateLimiter(_redis!, options, _clock);
+        var tenant = TestRedis.NewTenant();
+        var open = new RateLimitPolicy { PerKey = new RateLimit(6, TimeSpan.FromMinutes(1)), OnRedisFailure = RedisFailureMode.FailOpen };
+        var closed = open with { OnRedisFailure = RedisFailureMode.FailClosed };
+        var ct = TestContext.Current.CancellationToken;
+        Assert.False((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsLocalFallback);
+
+        await _server!.StopAsync();
+
+        var unavailable = await limiter.AcquireAsync(TestRedis.Request(tenant, closed, key: "closed"), ct);
+        Assert.Equal(RateLimitOutcome.Unavailable, unavailable.Outcome);
+        Assert.Equal(options.UnavailableRetryAfter, unavailable.RetryAfter);
+
+        // Fail-open: this replica admits its share, 6 / 2 replicas = 3, then denies locally.
+        var local = new List<RateLimitDecision>();
+        for (var i = 0; i < 4; i++)
+        {
+            local.Add(await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct));
+        }
+
+        Assert.All(local, d => Assert.True(d.IsLocalFallback));
+        Assert.Equal([true, true, true, false], local.Select(d => d.IsAllowed));
+
+        await _server.StartAsync();
+        await TestRedis.WaitUntilAsync(async () => _redis!.IsConnected && await PingsAsync(), TimeSpan.FromSeconds(15));
+
+        // The circuit is open: Redis is skipped until the cooldown has passed, even though it is back.
+        Assert.True((await limiter.AcquireAsync(TestRedis.Request(tenant, closed, key: "closed"), ct)).Outcome == RateLimitOutcome.Unavailable);
+
+        _clock.Advance(Cooldown);
+        var resumed = await limiter.AcquireAsync(TestRedis.Request(tenant, closed, key: "closed"), ct);
+        Assert.Equal(RateLimitOutcome.Allowed, resumed.Outcome);
+        Assert.False(resumed.IsLocalFallback);
+    }
+
+    [Fact]
+    public async Task A_fail_open_concurrency_only_policy_admits_while_redis_is_down()
+    {
+        var options = new RedisRateLimiterOptions { FailuresToOpenCircuit = 1, CircuitCooldown = Cooldown };
+        using var limiter = new RedisRateLimiter(_redis!, options, _clock);
+        var policy = new RateLimitPolicy { ConcurrencyPerKey = new ConcurrencyLimit(1, TimeSpan.FromMinutes(1)) };
+        var ct = TestContext.Current.CancellationToken;
+
+        await _server!.StopAsync();
+        var decision = await limiter.AcquireAsync(TestRedis.Request(TestRedis.NewTenant(), policy), ct);
+        await _server.StartAsync();
+
+        Assert.True(decision.IsAllowed);
+        Assert.True(decision.IsLocalFallback);
+        Assert.Null(decision.Lease);
+    }
+
+    private async Task<bool> PingsAsync()
+    {
+        try
+        {
+            await _redis!.GetDatabase().PingAsync();
+            return true;
+        }
+        catch (RedisException)
+        {
+            return false;
+        }
+    }
+}
