@@ -74,6 +74,8 @@ public sealed class PinnedHttpFetcherTests : IAsyncLifetime
     [InlineData("http://0x7f.1/", "loopback")]
     [InlineData("http://[::ffff:10.0.0.1]/", "IPv4-mapped")]
     [InlineData("file:///etc/passwd", "scheme")]
+    [InlineData("//169.254.169.254/latest/meta-data/", "link-local")]
+    [InlineData("http://user@sandbox.test/", "user information")]
     public async Task Redirect_to_a_blocked_literal_is_refused_before_connecting(string location, string reason)
     {
         var url = Url("sandbox.test", "/to?location=" + Uri.EscapeDataString(location));

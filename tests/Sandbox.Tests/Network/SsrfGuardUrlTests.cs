@@ -69,6 +69,8 @@ public sealed class SsrfGuardUrlTests
         { "http://192.0.2.1/", "TEST-NET-1" },
         { "http://198.51.100.7/", "TEST-NET-2" },
         { "http://203.0.113.5/", "TEST-NET-3" },
+        // Full-width digits: not mapped to ASCII here, but numeric-looking, so refused rather than guessed.
+        { "http://\uFF11\uFF12\uFF17.0.0.1/", "not a valid one" },
         // Shape of the URL itself.
         { "ftp://example.com/", "scheme" },
         { "file:///etc/passwd", "scheme" },
@@ -131,6 +133,15 @@ public sealed class SsrfGuardUrlTests
         var allowed = SsrfGuard.TryValidateUrl(url, allowlist, out _, out var reason);
 
         Assert.True(expected == allowed, $"{url}: {reason}");
+    }
+
+    [Fact]
+    public void Unicode_lookalike_of_localhost_stays_an_opaque_punycode_name()
+    {
+        // With invariant globalization no UTS 46 mapping happens, so "\u24DBocalhost" is looked up as its
+        // punycode form, never as localhost; whatever that resolves to is checked at connect time.
+        Assert.True(SsrfGuard.TryValidateUrl("http://\u24DBocalhost/", out var uri, out var reason), reason);
+        Assert.StartsWith("xn--", uri.IdnHost, StringComparison.Ordinal);
     }
 
     [Fact]
