@@ -44,6 +44,8 @@ public sealed class PinnedHttpFetcher : IDisposable
     public async Task<FetchResult> FetchAsync(string url, FetchOptions options, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxResponseBytes);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.MaxRedirects);
         if (!SsrfGuard.TryValidateUrl(url, options.AllowedHosts, out var current, out var reason))
         {
             return FetchResult.Failed(reason);
@@ -104,20 +106,22 @@ public sealed class PinnedHttpFetcher : IDisposable
         HttpResponseMessage response, Uri uri, int redirects, int maxBytes, CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        using var body = new MemoryStream();
+        var chunk = new byte[16 * 1024];
         // One byte past the cap tells "exactly at the cap" apart from "cut off" without reading further.
-        var buffer = new byte[maxBytes + 1];
-        var filled = 0;
-        while (filled < buffer.Length)
+        while (body.Length <= maxBytes)
         {
-            var read = await stream.ReadAsync(buffer.AsMemory(filled), cancellationToken);
+            var wanted = (int)Math.Min(chunk.Length, maxBytes + 1L - body.Length);
+            var read = await stream.ReadAsync(chunk.AsMemory(0, wanted), cancellationToken);
             if (read == 0)
             {
                 break;
             }
 
-            filled += read;
+            body.Write(chunk, 0, read);
         }
 
+        var filled = body.Length;
         var truncated = filled > maxBytes;
         return new FetchResult
         {
@@ -125,7 +129,7 @@ public sealed class PinnedHttpFetcher : IDisposable
             StatusCode = (int)response.StatusCode,
             FinalUri = uri,
             ContentType = response.Content.Headers.ContentType?.ToString(),
-            Body = buffer.AsMemory(0, Math.Min(filled, maxBytes)),
+            Body = body.GetBuffer().AsMemory(0, (int)Math.Min(filled, maxBytes)),
             Truncated = truncated,
             Redirects = redirects,
         };

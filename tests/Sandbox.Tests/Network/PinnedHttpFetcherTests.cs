@@ -120,6 +120,34 @@ public sealed class PinnedHttpFetcherTests : IAsyncLifetime
         Assert.Equal(0, _server.Requests);
     }
 
+    [Theory]
+    [InlineData("::ffff:127.0.0.1")]
+    [InlineData("64:ff9b::a9fe:a9fe")]
+    [InlineData("2002:a00:1::1")]
+    [InlineData("fe80::1")]
+    [InlineData("fd00::1")]
+    [InlineData("::1")]
+    [InlineData("0.0.0.0")]
+    [InlineData("100.100.100.200")]
+    public async Task Name_resolving_to_an_internal_address_in_any_family_is_refused(string answer)
+    {
+        _resolver.Answers["evil.test"] = [IPAddress.Parse(answer)];
+
+        var result = await _fetcher.FetchAsync(Url("evil.test", "/hello"), new FetchOptions(), TestContext.Current.CancellationToken);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("which is blocked", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Name_without_any_answer_is_refused()
+    {
+        var result = await _fetcher.FetchAsync(Url("nxdomain.test", "/hello"), new FetchOptions(), TestContext.Current.CancellationToken);
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("did not resolve", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Rebinding_after_the_check_does_not_move_the_connection()
     {
