@@ -91,7 +91,7 @@ public sealed class BearerAuthenticationHandler(
         return AuthenticateResult.Fail(reason);
     }
 
-    internal const string FailureReasonItem = "platform.auth.failure";
+    public const string FailureReasonItem = "platform.auth.failure";
     internal const string FailureDetailItem = "platform.auth.failure.detail";
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)

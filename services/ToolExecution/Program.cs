@@ -3,6 +3,7 @@ using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Http;
 using Platform.ToolExecution.Extensions;
 using Platform.ToolExecution.Mcp;
+using Platform.ToolExecution.RateLimits;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -12,9 +13,10 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.UseHttpHygiene();
+app.UseAuthenticationFailureLimit();
 app.UseAuthentication();
 app.UseAuthorization();
-app.UseMcpScopeGate();
+app.UseMcpRequestGate();
 
 app.MapDefaultEndpoints();
 app.MapProtectedResourceMetadata();

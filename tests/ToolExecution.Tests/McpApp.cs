@@ -23,8 +23,14 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
     public async ValueTask InitializeAsync()
     {
         Database = await infrastructure.NewDatabaseAsync("tools");
-        Auth = new ServiceHost<AuthProgram>(InProcessAuth.Settings(Database, AdminKey));
-        Tools = new ServiceHost<ToolExecutionProgram>(new Dictionary<string, string?> { ["ConnectionStrings:postgres"] = Database },
+        var authSettings = InProcessAuth.Settings(Database, AdminKey);
+        authSettings["Auth:Plans:tiny:RequestsPerMinutePerKey"] = "3";
+        Auth = new ServiceHost<AuthProgram>(authSettings);
+        Tools = new ServiceHost<ToolExecutionProgram>(new Dictionary<string, string?>
+            {
+                ["ConnectionStrings:postgres"] = Database,
+                ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
+            },
             InProcessAuth.RouteAuthClientTo(Auth))
         { UseFakeClock = false };
         _ = Auth.Server;
@@ -32,12 +38,12 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
     }
 
     /// <summary>Creates a tenant and a key with the given scopes and tool patterns; returns the plaintext key.</summary>
-    public async Task<string> KeyAsync(string[] scopes, string[]? toolPatterns = null)
+    public async Task<string> KeyAsync(string[] scopes, string[]? toolPatterns = null, string? plan = null)
     {
         using var admin = Auth.CreateClient();
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
         var tenant = "t" + Guid.NewGuid().ToString("N")[..10];
-        (await admin.PostAsJsonAsync("/admin/tenants", new { id = tenant, name = "T" })).EnsureSuccessStatusCode();
+        (await admin.PostAsJsonAsync("/admin/tenants", new { id = tenant, name = "T", plan })).EnsureSuccessStatusCode();
         var response = await admin.PostAsJsonAsync($"/admin/tenants/{tenant}/keys", new { name = "k", scopes, toolPatterns });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;

@@ -3,6 +3,7 @@ using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Storage;
 using Platform.ToolExecution.Calls;
 using Platform.ToolExecution.Mcp;
+using Platform.ToolExecution.RateLimits;
 using Platform.ToolExecution.Tools.BuiltIn;
 
 namespace Platform.ToolExecution.Extensions;
@@ -22,6 +23,7 @@ internal static class Extensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<ToolCallMetrics>();
         builder.Services.AddScoped<ToolCallRecorder>();
+        builder.AddToolCallRateLimits();
 
         builder.Services.AddMcpServer(server => server.ServerInfo = new() { Name = "platform", Version = "1.0.0" })
             .WithHttpTransport(http => http.Stateless = !mcp.Stateful)

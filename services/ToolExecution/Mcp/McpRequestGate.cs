@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Platform.Credentials.Scopes;
+using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Http;
+using Platform.ToolExecution.RateLimits;
+
+namespace Platform.ToolExecution.Mcp;
+
+/// <summary>
+/// What must happen to a <c>POST /mcp</c> before the MCP handler runs, in order: the body size limit, the scope
+/// check (HTTP 403 <c>insufficient_scope</c> needs the JSON-RPC method, so the body is buffered and read once), and
+/// the distributed rate limit for tool calls.
+/// </summary>
+public static class McpRequestGate
+{
+    public static IApplicationBuilder UseMcpRequestGate(this IApplicationBuilder app) =>
+        app.UseWhen(
+            http => HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(McpEndpoint.Path, StringComparison.Ordinal),
+            branch => branch.Use(async (http, next) =>
+            {
+                var maxBody = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value.MaxRequestBodyBytes;
+                if (http.Request.ContentLength > maxBody)
+                {
+                    await Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
+                        detail: $"MCP requests are limited to {maxBody} bytes.", type: ProblemTypes.PayloadTooLarge).ExecuteAsync(http);
+                    return;
+                }
+
+                // Chunked bodies carry no length up front; the server stops reading them at the same limit.
+                if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                {
+                    limit.MaxRequestBodySize = maxBody;
+                }
+
+                if (http.User.Identity?.IsAuthenticated != true)
+                {
+                    await next(http);
+                    return;
+                }
+
+                var request = await McpRequest.ReadAsync(http.Request, http.RequestAborted);
+                var scope = request.Method switch
+                {
+                    "tools/call" => Scope.ToolsCall,
+                    "tools/list" => Scope.ToolsList,
+                    _ => null,
+                };
+                if (scope is not null && !http.User.HasScope(scope))
+                {
+                    http.Items[BearerAuthenticationHandler.RequiredScopeItem] = scope;
+                    await http.ForbidAsync();
+                    return;
+                }
+
+                if (!request.IsToolCall)
+                {
+                    await next(http);
+                    return;
+                }
+
+                await http.RequestServices.GetRequiredService<ToolCallRateLimits>().RunAsync(http, request, next);
+            }));
+}

@@ -1,0 +1,22 @@
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.Options;
+using Platform.RateLimiting;
+using Platform.ServiceDefaults.Storage;
+using StackExchange.Redis;
+
+namespace Platform.ToolExecution.RateLimits;
+
+internal static class RateLimitRegistration
+{
+    public static void AddToolCallRateLimits(this IHostApplicationBuilder builder)
+    {
+        builder.AddRedis();
+        builder.Services.Configure<RateLimitOptions>(builder.Configuration.GetSection(RateLimitOptions.Section));
+        builder.Services.AddSingleton(sp => new RedisRateLimiter(
+            sp.GetRequiredService<IConnectionMultiplexer>(),
+            new RedisRateLimiterOptions { ReplicaCount = Math.Max(1, sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.ReplicaCount) },
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IMeterFactory>()));
+        builder.Services.AddSingleton<ToolCallRateLimits>();
+    }
+}
