@@ -32,6 +32,8 @@ public static class AuthenticationExtensions
         builder.Services.AddHttpClient(CachingHttpCredentialVerifier.HttpClientName, http => http.BaseAddress = new Uri("http://auth"));
         builder.Services.AddSingleton<CachingHttpCredentialVerifier>();
         builder.Services.AddSingleton<ICredentialVerifier>(sp => sp.GetRequiredService<CachingHttpCredentialVerifier>());
+        builder.Services.AddSingleton<RevokedKeys>();
+        builder.Services.AddSingleton<AccessTokenValidator>();
         builder.Services.AddHostedService<CredentialChangeListener>();
         return builder;
     }

@@ -2,6 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
@@ -14,6 +15,9 @@ public sealed class BearerAuthenticationOptions : AuthenticationSchemeOptions
 {
     /// <summary>RFC 9728 metadata URL advertised in 401 challenges (ToolExecution sets it; others leave it null).</summary>
     public Func<HttpContext, string>? ResourceMetadataUrl { get; set; }
+
+    /// <summary>When set, JWT access tokens for this audience (the resource URI) are accepted besides API keys.</summary>
+    public Func<HttpContext, string>? TokenAudience { get; set; }
 }
 
 /// <summary>
@@ -56,10 +60,14 @@ public sealed class BearerAuthenticationHandler(
         }
 
         var clientIp = Context.Connection.RemoteIpAddress?.ToString();
+        var isToken = Options.TokenAudience is not null && AccessTokenValidator.LooksLikeJwt(credential);
         VerifyKeyResponse answer;
         try
         {
-            answer = await verifier.VerifyAsync(credential, clientIp, Context.RequestAborted).ConfigureAwait(false);
+            answer = isToken
+                ? await Context.RequestServices.GetRequiredService<AccessTokenValidator>()
+                    .ValidateAsync(credential, Options.TokenAudience!(Context), Context.RequestAborted).ConfigureAwait(false)
+                : await verifier.VerifyAsync(credential, clientIp, Context.RequestAborted).ConfigureAwait(false);
         }
         catch (HttpRequestException)
         {
@@ -75,7 +83,7 @@ public sealed class BearerAuthenticationHandler(
         {
             new(PlatformClaims.KeyId, answer.KeyId ?? ""),
             new(PlatformClaims.Tenant, answer.TenantId ?? ""),
-            new(PlatformClaims.CredentialKind, "api_key"),
+            new(PlatformClaims.CredentialKind, isToken ? "access_token" : "api_key"),
         };
         claims.AddRange((answer.Scopes ?? []).Select(s => new Claim(PlatformClaims.Scope, s)));
         claims.AddRange((answer.ToolPatterns ?? []).Select(p => new Claim(PlatformClaims.ToolPattern, p)));

@@ -11,6 +11,7 @@ namespace Platform.ServiceDefaults.Authentication;
 internal sealed partial class CredentialChangeListener(
     NpgsqlDataSource dataSource,
     CachingHttpCredentialVerifier cache,
+    RevokedKeys revokedKeys,
     TimeProvider time,
     ILogger<CredentialChangeListener> logger) : BackgroundService
 {
@@ -23,13 +24,14 @@ internal sealed partial class CredentialChangeListener(
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) => CredentialChanges.Apply(cache, e.Payload);
+                connection.Notification += (_, e) => CredentialChanges.Apply(cache, revokedKeys, e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {CredentialChanges.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
                 cache.EvictAll();
+                revokedKeys.Listening();
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);

@@ -12,8 +12,12 @@ public static class CredentialChanges
     public const string Channel = "platform_credential_changes";
     private const string KeyPrefix = "key:";
     private const string TenantPrefix = "tenant:";
+    private const string RevokedPrefix = "revoked:";
 
     public static Task NotifyKeyChangedAsync(NpgsqlDataSource dataSource, string keyId) => NotifyAsync(dataSource, KeyPrefix + keyId);
+
+    /// <summary>Also puts the key on every replica's JWT deny-list.</summary>
+    public static Task NotifyKeyRevokedAsync(NpgsqlDataSource dataSource, string keyId) => NotifyAsync(dataSource, RevokedPrefix + keyId);
 
     public static Task NotifyTenantChangedAsync(NpgsqlDataSource dataSource, string tenantId) => NotifyAsync(dataSource, TenantPrefix + tenantId);
 
@@ -27,9 +31,15 @@ public static class CredentialChanges
     }
 
     /// <summary>Applies one notification payload to the cache.</summary>
-    public static void Apply(CachingHttpCredentialVerifier cache, string payload)
+    public static void Apply(CachingHttpCredentialVerifier cache, RevokedKeys revoked, string payload)
     {
-        if (payload.StartsWith(KeyPrefix, StringComparison.Ordinal))
+        if (payload.StartsWith(RevokedPrefix, StringComparison.Ordinal))
+        {
+            var keyId = payload[RevokedPrefix.Length..];
+            revoked.Revoked(keyId);
+            cache.Evict(keyId);
+        }
+        else if (payload.StartsWith(KeyPrefix, StringComparison.Ordinal))
         {
             cache.Evict(payload[KeyPrefix.Length..]);
         }

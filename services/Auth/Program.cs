@@ -1,6 +1,7 @@
 using JasperFx;
 using Platform.Auth.Apis;
 using Platform.Auth.Extensions;
+using Platform.Auth.OAuth;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Http;
 
@@ -18,6 +19,7 @@ app.UseAuthorization();
 app.MapDefaultEndpoints();
 app.MapAdminApi();
 app.MapVerificationApi();
+app.MapOAuthApi();
 
 return await app.RunJasperFxCommands(args);
 

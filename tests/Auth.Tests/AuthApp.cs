@@ -11,6 +11,8 @@ namespace Platform.Auth.Tests;
 public sealed class AuthApp : IAsyncLifetime
 {
     public const string AdminKey = "mcp_admin_test-bootstrap-key-0123456789abcdefghij";
+    public const string McpResource = "http://tools.test/mcp";
+    public const string OtherResource = "http://other.test/mcp";
     private readonly PlatformInfrastructure _infrastructure;
 
     public AuthApp(PlatformInfrastructure infrastructure) => _infrastructure = infrastructure;
@@ -27,6 +29,8 @@ public sealed class AuthApp : IAsyncLifetime
             ["ConnectionStrings:postgres"] = database,
             ["Auth:BootstrapAdminKey"] = AdminKey,
             ["Auth:Peppers:v1"] = Convert.ToBase64String(new byte[32]),
+            ["Auth:Tokens:Audiences:0"] = McpResource,
+            ["Auth:Tokens:Audiences:1"] = OtherResource,
         });
         Admin = Host.CreateClient();
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);

@@ -54,6 +54,27 @@ public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixtu
     }
 
     [Fact]
+    public async Task Access_token_from_auth_is_accepted_by_tool_execution()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var auth = platform.Client("auth", platform.AdminKey);
+        (await auth.PostAsJsonAsync("/admin/tenants", new { id = "tokens", name = "Tokens" }, ct)).EnsureSuccessStatusCode();
+        var key = (await (await auth.PostAsJsonAsync("/admin/tenants/tokens/keys", new { name = "m2m", roles = new[] { "write" } }, ct))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("key").GetString()!;
+        using var anonymous = platform.Client("auth", null);
+        var token = (await (await anonymous.PostAsync("/oauth/token", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["grant_type"] = "client_credentials",
+            ["client_secret"] = key,
+        }), ct)).EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("access_token").GetString()!;
+
+        await using var client = await ConnectAsync(token);
+        var tools = await client.ListToolsAsync(cancellationToken: ct);
+
+        Assert.Contains(tools, t => t.Name == "echo");
+    }
+
+    [Fact]
     public async Task Call_without_a_key_gets_401_with_a_bearer_challenge()
     {
         using var http = platform.Client("tool-execution", null);

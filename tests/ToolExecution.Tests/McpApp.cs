@@ -15,6 +15,7 @@ namespace Platform.ToolExecution.Tests;
 public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
 {
     public const string AdminKey = "mcp_admin_tool-execution-tests-key-0123456789";
+    public const string Issuer = "http://auth.test";
 
     public ServiceHost<AuthProgram> Auth { get; private set; } = null!;
     public ServiceHost<ToolExecutionProgram> Tools { get; private set; } = null!;
@@ -25,11 +26,16 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
         Database = await infrastructure.NewDatabaseAsync("tools");
         var authSettings = InProcessAuth.Settings(Database, AdminKey);
         authSettings["Auth:Plans:tiny:RequestsPerMinutePerKey"] = "3";
-        Auth = new ServiceHost<AuthProgram>(authSettings);
+        authSettings["Auth:Tokens:Issuer"] = Issuer;
+        authSettings["Auth:Tokens:Audiences:0"] = "http://localhost/mcp";
+        authSettings["Auth:Tokens:Audiences:1"] = "http://other.test/mcp";
+        // Tokens are stamped by Auth and checked by ToolExecution: both must share the real clock.
+        Auth = new ServiceHost<AuthProgram>(authSettings) { UseFakeClock = false };
         Tools = new ServiceHost<ToolExecutionProgram>(new Dictionary<string, string?>
             {
                 ["ConnectionStrings:postgres"] = Database,
                 ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
+                ["Authentication:Tokens:Issuer"] = Issuer,
             },
             InProcessAuth.RouteAuthClientTo(Auth))
         { UseFakeClock = false };
@@ -47,6 +53,21 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
         var response = await admin.PostAsJsonAsync($"/admin/tenants/{tenant}/keys", new { name = "k", scopes, toolPatterns });
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString()!;
+    }
+
+    /// <summary>An access token from Auth's token endpoint for the given key.</summary>
+    public async Task<string> TokenAsync(string key, string? resource = null)
+    {
+        using var http = Auth.CreateClient();
+        var form = new Dictionary<string, string> { ["grant_type"] = "client_credentials", ["client_secret"] = key };
+        if (resource is not null)
+        {
+            form["resource"] = resource;
+        }
+
+        var response = await http.PostAsync("/oauth/token", new FormUrlEncodedContent(form));
+        response.EnsureSuccessStatusCode();
+        return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
     public async Task<McpClient> ClientAsync(string key)

@@ -1,6 +1,7 @@
 using JasperFx.Events;
 using JasperFx.Events.Projections;
 using Platform.Auth.Keys;
+using Platform.Auth.OAuth;
 using Platform.Auth.Plans;
 using Platform.Auth.Tenants;
 using Platform.Auth.Verification;
@@ -20,6 +21,8 @@ internal static class Extensions
         builder.Services.AddSingleton<PlanCatalog>();
         builder.Services.AddSingleton(sp => new SecretHasher(Peppers.From(builder.Configuration, sp.GetRequiredService<ILogger<SecretHasher>>())));
         builder.Services.AddSingleton<ICredentialVerifier, LocalCredentialVerifier>();
+        builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection(TokenOptions.Section));
+        builder.Services.AddSingleton<SigningKeyRing>();
         builder.AddPlatformAuthentication();
 
         builder.AddCritterStack(Schema,

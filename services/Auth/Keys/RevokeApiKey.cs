@@ -48,7 +48,7 @@ public static class RevokeApiKeyEndpoint
             return conflict;
         }
 
-        await CredentialChanges.NotifyKeyChangedAsync(dataSource, keyId);
+        await CredentialChanges.NotifyKeyRevokedAsync(dataSource, keyId);
 
         key.Apply(revoked);
         key.Version++;

@@ -15,10 +15,17 @@ internal static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         builder.Services.Configure<McpOptions>(builder.Configuration.GetSection(McpOptions.Section));
+        // The resource URI is a token audience: never derive it from a client-controlled Host header when Aspire's
+        // contract tells us our own URL.
+        builder.Services.PostConfigure<McpOptions>(o => o.ResourceUri ??=
+            builder.Configuration["services:tool-execution:http:0"] is { Length: > 0 } self ? self.TrimEnd('/') + McpEndpoint.Path : null);
         var mcp = builder.Configuration.GetSection(McpOptions.Section).Get<McpOptions>() ?? new McpOptions();
 
-        builder.AddPlatformAuthentication(o => o.ResourceMetadataUrl = http =>
-            McpEndpoint.MetadataUrl(http, http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value));
+        builder.AddPlatformAuthentication(o =>
+        {
+            o.ResourceMetadataUrl = http => McpEndpoint.MetadataUrl(http, http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value);
+            o.TokenAudience = http => McpEndpoint.ResourceUri(http, http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value);
+        });
         builder.AddRemoteCredentialVerification();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<ToolCallMetrics>();
