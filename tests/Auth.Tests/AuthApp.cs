@@ -21,9 +21,11 @@ public sealed class AuthApp : IAsyncLifetime
 
     public HttpClient Admin { get; private set; } = null!;
 
+    public string Database { get; private set; } = "";
+
     public async ValueTask InitializeAsync()
     {
-        var database = await _infrastructure.NewDatabaseAsync("auth");
+        var database = Database = await _infrastructure.NewDatabaseAsync("auth");
         Host = new ServiceHost<Program>(new Dictionary<string, string?>
         {
             ["ConnectionStrings:postgres"] = database,

@@ -17,6 +17,7 @@ public static class AdminApi
         admin.MapPost("/tenants/{tenantId}/keys", IssueApiKeyEndpoint.HandleAsync);
         admin.MapGet("/tenants/{tenantId}/keys", ListTenantKeysEndpoint.HandleAsync);
         admin.MapGet("/keys/{keyId}", GetApiKeyEndpoint.HandleAsync);
+        admin.MapPatch("/keys/{keyId}", ChangeApiKeyEndpoint.HandleAsync);
         admin.MapPost("/keys/{keyId}/rotate", RotateApiKeyEndpoint.HandleAsync);
         admin.MapPost("/keys/{keyId}/revoke", RevokeApiKeyEndpoint.HandleAsync);
         return app;

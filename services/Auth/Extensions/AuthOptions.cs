@@ -21,4 +21,7 @@ public sealed class AuthOptions
     public string? CurrentPepperVersion { get; set; }
 
     public Dictionary<string, PlanOptions> Plans { get; set; } = [];
+
+    /// <summary>Failed verifications are reported to the audit trail once per (client IP, reason) and window.</summary>
+    public TimeSpan FailureAggregationWindow { get; set; } = TimeSpan.FromMinutes(1);
 }

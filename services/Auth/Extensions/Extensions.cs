@@ -21,6 +21,10 @@ internal static class Extensions
         builder.Services.AddSingleton<PlanCatalog>();
         builder.Services.AddSingleton(sp => new SecretHasher(Peppers.From(builder.Configuration, sp.GetRequiredService<ILogger<SecretHasher>>())));
         builder.Services.AddSingleton<ICredentialVerifier, LocalCredentialVerifier>();
+        builder.Services.AddSingleton<KeyUsageRecorder>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<KeyUsageRecorder>());
+        builder.Services.AddSingleton<AuthenticationFailureAggregator>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<AuthenticationFailureAggregator>());
         builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection(TokenOptions.Section));
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.AddPlatformAuthentication();

@@ -4,7 +4,8 @@ namespace Platform.Auth.Keys;
 public sealed record ApiKeyResponse(
     string KeyId, string TenantId, string Name, IReadOnlyList<string> Scopes, IReadOnlyList<string> ToolPatterns,
     IReadOnlyList<string> IpAllowlist, DateTimeOffset? ExpiresAt, DateTimeOffset CreatedAt,
-    DateTimeOffset? PreviousSecretValidUntil, DateTimeOffset? RevokedAt, string? RevocationReason, int Version)
+    DateTimeOffset? PreviousSecretValidUntil, DateTimeOffset? RevokedAt, string? RevocationReason, int Version,
+    DateTimeOffset? LastUsedAt = null)
 {
     public static ApiKeyResponse From(ApiKey k) => new(k.Id, k.TenantId, k.Name, k.Scopes, k.ToolPatterns, k.IpAllowlist,
         k.ExpiresAt, k.CreatedAt, k.PreviousSecretValidUntil, k.RevokedAt, k.RevocationReason, k.Version);

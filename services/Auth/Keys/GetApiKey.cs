@@ -2,15 +2,22 @@ using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Auth.Apis;
 using Platform.Auth.Tenants;
+using Platform.Auth.Verification;
 
 namespace Platform.Auth.Keys;
 
 public static class GetApiKeyEndpoint
 {
-    public static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> HandleAsync(string keyId, IQuerySession session, CancellationToken ct) =>
-        await session.LoadAsync<ApiKey>(keyId, ct) is { } key
-            ? TypedResults.Ok(ApiKeyResponse.From(key))
-            : AdminProblems.NotFound($"Key '{keyId}'");
+    public static async Task<Results<Ok<ApiKeyResponse>, ProblemHttpResult>> HandleAsync(string keyId, IQuerySession session, CancellationToken ct)
+    {
+        if (await session.LoadAsync<ApiKey>(keyId, ct) is not { } key)
+        {
+            return AdminProblems.NotFound($"Key '{keyId}'");
+        }
+
+        var usage = await session.LoadAsync<KeyUsage>(keyId, ct);
+        return TypedResults.Ok(ApiKeyResponse.From(key) with { LastUsedAt = usage?.LastUsedAt });
+    }
 }
 
 public static class ListTenantKeysEndpoint

@@ -19,6 +19,8 @@ public sealed class LocalCredentialVerifier(
     SecretHasher hasher,
     PlanCatalog plans,
     IOptionsMonitor<AuthOptions> options,
+    KeyUsageRecorder usage,
+    AuthenticationFailureAggregator failures,
     TimeProvider time) : ICredentialVerifier
 {
     public const string BootstrapAdminKeyId = "bootstrap-admin";
@@ -33,6 +35,7 @@ public sealed class LocalCredentialVerifier(
         // Shape and checksum first: a malformed key never costs a database read.
         if (!ApiKeyFormat.TryParse(key, out var parsed))
         {
+            failures.Failed(clientIp, VerificationStatus.Malformed);
             return new VerifyKeyResponse(VerificationStatus.Malformed);
         }
 
@@ -44,9 +47,11 @@ public sealed class LocalCredentialVerifier(
         var status = KeyVerificationDecider.Decide(parsed, apiKey, tenant, ip, time.GetUtcNow(), hasher);
         if (status != VerificationStatus.Valid)
         {
+            failures.Failed(clientIp, status);
             return new VerifyKeyResponse(status);
         }
 
+        usage.Used(apiKey!.Id);
         return new VerifyKeyResponse(status, apiKey!.Id, apiKey.TenantId, apiKey.Scopes, apiKey.ToolPatterns, plans.LimitsOf(tenant!.Plan));
     }
 
