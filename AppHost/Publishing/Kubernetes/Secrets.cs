@@ -24,11 +24,17 @@ internal static class Secrets
 
         foreach (var service in PlatformModel.Services.Where(s => s.Secrets.Count > 0))
         {
-            yield return Secret(Of(service), service.Name, service.Secrets.ToDictionary(
-                s => s.Parameter,
-                s => $"{PlaceholderPrefix} {PlatformModel.Parameters.Single(p => p.Name == s.Parameter).Description}"));
+            yield return Secret(Of(service), service.Name, service.Secrets.ToDictionary(s => s.Parameter, s => Placeholder(s.Parameter)));
         }
     }
+
+    /// <summary>
+    /// A text placeholder for the admin key would be a published root credential once the rest is configured, so
+    /// it is empty instead, which leaves the bootstrap admin key disabled. The other placeholders make startup fail.
+    /// </summary>
+    private static string Placeholder(string parameter) => parameter == PlatformModel.AdminKeyParameter
+        ? ""
+        : $"{PlaceholderPrefix} {PlatformModel.Parameters.Single(p => p.Name == parameter).Description}";
 
     private static V1Secret Secret(string name, string owner, Dictionary<string, string> values) => new()
     {
