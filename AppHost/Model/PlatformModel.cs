@@ -69,6 +69,15 @@ public static class PlatformModel
                 new("Auth__Peppers__v1", PepperParameter),
             ],
             Settings = [new("Auth__CurrentPepperVersion", "v1")],
+
+            // Key verification (/internal) and introspection are for the platform's own services only.
+            PublicPaths =
+            [
+                new("/oauth/token", Exact: true),
+                new("/.well-known/oauth-authorization-server", Exact: true),
+                new("/.well-known/jwks.json", Exact: true),
+                new("/admin", Exact: false),
+            ],
         },
         new(ToolExecution, "services/ToolExecution/ToolExecution.csproj", External: true)
         {
@@ -77,6 +86,11 @@ public static class PlatformModel
             Autoscaling = new(2, 10, 70),
             Calls = [Auth],
             CallsInternet = true,
+            PublicPaths =
+            [
+                new("/mcp", Exact: true),
+                new("/.well-known/oauth-protected-resource", Exact: false),
+            ],
         },
 
         // Internal only: operators reach /audit through port-forwarding or an ingress of their own, so the chain is

@@ -27,9 +27,15 @@ public sealed record ServiceResource(string Name, string ProjectPath, bool Exter
     /// <summary>Settings that hold secrets, each fed from a <see cref="SecretParameter"/>.</summary>
     public IReadOnlyList<SecretSetting> Secrets { get; init; } = [];
 
+    /// <summary>The only paths the ingress routes to an <see cref="External"/> service; everything else stays in the cluster.</summary>
+    public IReadOnlyList<PublicPath> PublicPaths { get; init; } = [];
+
     /// <summary>Settings that are not secret and differ from the services' defaults in a deployment.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Settings { get; init; } = [];
 }
+
+/// <param name="Exact">Only this path, not the paths below it.</param>
+public sealed record PublicPath(string Path, bool Exact);
 
 /// <summary>Kubernetes quantities, e.g. <c>100m</c> and <c>256Mi</c>.</summary>
 public sealed record ComputeResources(string CpuRequest, string MemoryRequest, string CpuLimit, string MemoryLimit)

@@ -99,6 +99,23 @@ public sealed class NetworkPolicyTests(PublishedOutput published) : IClassFixtur
         Assert.Equal([PlatformModel.ToolExecution], callers);
     }
 
+    [Fact]
+    public void The_ingress_routes_only_the_public_paths_of_auth_and_tool_execution()
+    {
+        var ingress = Assert.Single(published.Objects.OfType<V1Ingress>());
+        var paths = ingress.Spec.Rules.SelectMany(r => r.Http.Paths).ToList();
+        Assert.NotEmpty(paths);
+        Assert.Equal(Public.Order(StringComparer.Ordinal), paths.Select(p => p.Backend.Service.Name).Distinct().Order(StringComparer.Ordinal));
+        Assert.Contains(paths, p => p.Path == "/mcp" && p.Backend.Service.Name == PlatformModel.ToolExecution);
+        Assert.Contains(paths, p => p.Path == "/admin" && p.Backend.Service.Name == PlatformModel.Auth);
+        Assert.Contains(paths, p => p.Path == "/oauth/token" && p.Backend.Service.Name == PlatformModel.Auth);
+        foreach (var path in paths)
+        {
+            Assert.NotEqual("/", path.Path);
+            Assert.DoesNotContain(new[] { "/internal", "/metrics", "/health", "/audit" }, hidden => path.Path.StartsWith(hidden, StringComparison.Ordinal));
+        }
+    }
+
     private static string? Label(V1LabelSelector? selector, string key) =>
         selector?.MatchLabels is { } labels && labels.TryGetValue(key, out var value) ? value : null;
 }
