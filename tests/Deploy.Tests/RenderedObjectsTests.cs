@@ -1,4 +1,6 @@
 using k8s;
+using k8s.Models;
+using Platform.AppHost.Model;
 using YamlDotNet.RepresentationModel;
 
 namespace Platform.Deploy.Tests;
@@ -32,25 +34,25 @@ public sealed class RenderedObjectsTests(PublishedOutput published) : IClassFixt
     [Fact]
     public void The_base_has_a_deployment_service_and_disruption_budget_per_service_and_an_autoscaler_for_tool_execution()
     {
-        foreach (var service in Platform.AppHost.Model.PlatformModel.Services)
+        foreach (var service in PlatformModel.Services)
         {
-            Assert.Contains(published.Objects.OfType<k8s.Models.V1Deployment>(), d => d.Metadata.Name == service.Name);
-            Assert.Contains(published.Objects.OfType<k8s.Models.V1Service>(), s => s.Metadata.Name == service.Name);
-            Assert.Contains(published.Objects.OfType<k8s.Models.V1PodDisruptionBudget>(), p => p.Metadata.Name == service.Name);
+            Assert.Contains(published.Objects.OfType<V1Deployment>(), d => d.Metadata.Name == service.Name);
+            Assert.Contains(published.Objects.OfType<V1Service>(), s => s.Metadata.Name == service.Name);
+            Assert.Contains(published.Objects.OfType<V1PodDisruptionBudget>(), p => p.Metadata.Name == service.Name);
         }
 
-        var autoscaler = Assert.Single(published.Objects.OfType<k8s.Models.V2HorizontalPodAutoscaler>());
+        var autoscaler = Assert.Single(published.Objects.OfType<V2HorizontalPodAutoscaler>());
         Assert.Equal("tool-execution", autoscaler.Spec.ScaleTargetRef.Name);
     }
 
     [Fact]
     public void Every_object_carries_the_recommended_labels()
     {
-        foreach (var metadata in published.Objects.OfType<IKubernetesObject<k8s.Models.V1ObjectMeta>>().Select(o => o.Metadata))
+        foreach (var metadata in published.Objects.OfType<IKubernetesObject<V1ObjectMeta>>().Select(o => o.Metadata))
         {
             Assert.Contains("app.kubernetes.io/name", metadata.Labels.Keys);
             Assert.Equal("platform", metadata.Labels["app.kubernetes.io/part-of"]);
-            Assert.Equal(Platform.AppHost.Model.PlatformModel.Version, metadata.Labels["app.kubernetes.io/version"]);
+            Assert.Equal(PlatformModel.Version, metadata.Labels["app.kubernetes.io/version"]);
         }
     }
 
