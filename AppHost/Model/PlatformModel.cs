@@ -30,6 +30,23 @@ public static class PlatformModel
     /// <summary>Published images must not depend on where they are pulled from, so no registry host appears here.</summary>
     public static string ImageOf(ServiceResource service) => $"platform/{service.Name}:{Version}";
 
+    /// <summary>Non-secret settings of a deployed service: its own plus what every deployment needs.</summary>
+    public static IEnumerable<KeyValuePair<string, string>> DeploymentSettings(ServiceResource service)
+    {
+        // Behind an ingress the peer is the ingress controller, so client IPs (allowlists, per-IP limits) must come
+        // from X-Forwarded-For. Trusting the immediate peer is safe because the network policies admit only the
+        // ingress namespace and platform pods.
+        if (service.External)
+        {
+            yield return new("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "true");
+        }
+
+        foreach (var setting in service.Settings)
+        {
+            yield return setting;
+        }
+    }
+
     public static IReadOnlyList<SecretParameter> Parameters { get; } =
     [
         new(AdminKeyParameter, 43, "Bootstrap admin key of auth: a root credential."),

@@ -136,7 +136,7 @@ public static class AspireManifest
         env.AddRange(PlatformModel.Services.Select(s =>
             new KeyValuePair<string, string>($"services__{s.Name}__http__0", $"{{{s.Name}.bindings.http.url}}")));
         env.AddRange(service.Secrets.Select(s => new KeyValuePair<string, string>(s.Variable, $"{{{s.Parameter}.value}}")));
-        env.AddRange(service.Settings);
+        env.AddRange(PlatformModel.DeploymentSettings(service));
         return env;
     }
 

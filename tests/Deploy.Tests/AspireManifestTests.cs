@@ -97,6 +97,7 @@ public sealed partial class AspireManifestTests(PublishedOutput published) : ICl
                 Assert.Equal($"{{{service.Name}.bindings.http.url}}", (string?)env[$"services__{service.Name}__http__0"]);
             }
 
+            Assert.Equal(name != PlatformModel.Audit, env.ContainsKey("ASPNETCORE_FORWARDEDHEADERS_ENABLED"));
             Assert.Equal(name == PlatformModel.Auth, env.ContainsKey("Auth__BootstrapAdminKey"));
             Assert.Equal(name == PlatformModel.Auth, env.ContainsKey("Auth__Peppers__v1"));
         }

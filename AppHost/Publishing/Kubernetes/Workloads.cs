@@ -117,7 +117,7 @@ internal static class Workloads
             yield return FromSecret(secret.Variable, Secrets.Of(service), secret.Parameter);
         }
 
-        foreach (var (name, value) in service.Settings)
+        foreach (var (name, value) in PlatformModel.DeploymentSettings(service))
         {
             yield return Plain(name, value);
         }
