@@ -2,6 +2,12 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Configuration;
 using Platform.AppHost.Model;
 using Platform.AppHost.Orchestration;
+using Platform.AppHost.Publishing;
+
+if (args is ["publish", .. var publishArgs])
+{
+    return PublishCommand.Run(publishArgs, RepositoryRoot.Find(), Console.Out, Console.Error);
+}
 
 var configuration = new ConfigurationBuilder()
     .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
