@@ -36,7 +36,7 @@ public static class HttpHygieneExtensions
         app.UseStatusCodePages();
         app.Use(static (context, next) =>
         {
-            SecurityHeaders.Apply(context.Response.Headers, context.Request.IsHttps);
+            SecurityHeaders.Apply(context.Response.Headers, context.Request.IsHttps, context.Request.Path);
             return next(context);
         });
         return app;

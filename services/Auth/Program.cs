@@ -2,6 +2,7 @@ using JasperFx;
 using Platform.Auth.Apis;
 using Platform.Auth.Extensions;
 using Platform.Auth.OAuth;
+using Scalar.AspNetCore;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Http;
 
@@ -20,6 +21,8 @@ app.MapDefaultEndpoints();
 app.MapAdminApi();
 app.MapVerificationApi();
 app.MapOAuthApi();
+app.MapOpenApi().AllowAnonymous();
+app.MapScalarApiReference().AllowAnonymous();
 
 return await app.RunJasperFxCommands(args);
 

@@ -28,6 +28,12 @@ internal static class Extensions
         builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection(TokenOptions.Section));
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.AddPlatformAuthentication();
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Platform Auth";
+            document.Info.Description = "Tenants, API keys and OAuth 2.1 tokens. Admin routes need an admin-scoped bearer key.";
+            return Task.CompletedTask;
+        }));
 
         builder.AddCritterStack(Schema,
             marten =>
