@@ -72,6 +72,10 @@ public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixtu
         var tools = await client.ListToolsAsync(cancellationToken: ct);
 
         Assert.Contains(tools, t => t.Name == "echo");
+        var serviceLogs = platform.Output.ToString();
+        Assert.DoesNotContain(token, serviceLogs, StringComparison.Ordinal);
+        Assert.DoesNotContain(token.Split('.')[2], serviceLogs, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, serviceLogs, StringComparison.Ordinal);
     }
 
     [Fact]
