@@ -3,9 +3,10 @@ using System.Text.Json;
 namespace Platform.ToolExecution.Mcp;
 
 /// <summary>The parts of a JSON-RPC request the HTTP pipeline needs before the MCP handler runs.</summary>
-public sealed record McpRequest(string? Method, string? ToolName, JsonElement? Id)
+public sealed record McpRequest(string? Method, string? ToolName, JsonElement? Id, bool IsMalformed = false)
 {
     public static readonly McpRequest Unreadable = new(null, null, null);
+    public static readonly McpRequest Malformed = new(null, null, null, IsMalformed: true);
 
     /// <summary>Reads the buffered body; leaves it rewound for the MCP handler.</summary>
     public static async Task<McpRequest> ReadAsync(HttpRequest request, CancellationToken ct)
@@ -26,10 +27,10 @@ public sealed record McpRequest(string? Method, string? ToolName, JsonElement? I
             JsonElement? id = root.TryGetProperty("id", out var i) && i.ValueKind is JsonValueKind.String or JsonValueKind.Number ? i.Clone() : null;
             return new McpRequest(method, tool, id);
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException)
         {
-            // Malformed JSON is the MCP handler's to answer with a JSON-RPC parse error.
-            return Unreadable;
+            // Not JSON, invalid UTF-8, or strings that are not valid Unicode (lone surrogates).
+            return Malformed;
         }
         catch (BadHttpRequestException)
         {

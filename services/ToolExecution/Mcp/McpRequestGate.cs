@@ -9,7 +9,7 @@ using Platform.ToolExecution.RateLimits;
 namespace Platform.ToolExecution.Mcp;
 
 /// <summary>
-/// What must happen to a <c>POST /mcp</c> before the MCP handler runs, in order: the body size limit, the scope
+/// What must happen to a <c>POST /mcp</c> before the MCP handler runs, in order: the Origin check, the body size limit, the scope
 /// check (HTTP 403 <c>insufficient_scope</c> needs the JSON-RPC method, so the body is buffered and read once), and
 /// the distributed rate limit for tool calls.
 /// </summary>
@@ -20,7 +20,15 @@ public static class McpRequestGate
             http => HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(McpEndpoint.Path, StringComparison.Ordinal),
             branch => branch.Use(async (http, next) =>
             {
-                var maxBody = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value.MaxRequestBodyBytes;
+                var mcp = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value;
+                if (http.Request.Headers.Origin is [{ } origin] && !mcp.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
+                {
+                    await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Origin not allowed",
+                        detail: "This origin may not call the MCP endpoint.", type: ProblemTypes.Forbidden).ExecuteAsync(http);
+                    return;
+                }
+
+                var maxBody = mcp.MaxRequestBodyBytes;
                 if (http.Request.ContentLength > maxBody)
                 {
                     await Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request body too large",
@@ -41,6 +49,11 @@ public static class McpRequestGate
                 }
 
                 var request = await McpRequest.ReadAsync(http.Request, http.RequestAborted);
+                if (request.IsMalformed)
+                {
+                    await JsonRpcErrors.WriteAsync(http, null, JsonRpcErrors.ParseError, "Parse error: the body is not valid JSON in UTF-8.");
+                    return;
+                }
                 var scope = request.Method switch
                 {
                     "tools/call" => Scope.ToolsCall,
@@ -54,12 +67,13 @@ public static class McpRequestGate
                     return;
                 }
 
+                var guarded = JsonRpcErrors.Guard(next, request);
                 if (!request.IsToolCall)
                 {
-                    await next(http);
+                    await guarded(http);
                     return;
                 }
 
-                await http.RequestServices.GetRequiredService<ToolCallRateLimits>().RunAsync(http, request, next);
+                await http.RequestServices.GetRequiredService<ToolCallRateLimits>().RunAsync(http, request, guarded);
             }));
 }
