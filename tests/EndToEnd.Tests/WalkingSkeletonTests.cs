@@ -79,6 +79,31 @@ public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixtu
     }
 
     [Fact]
+    public async Task TypeScript_sdk_client_lists_calls_discovers_auth_and_gets_403_without_the_scope()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var auth = platform.Client("auth", platform.AdminKey);
+        (await auth.PostAsJsonAsync("/admin/tenants", new { id = "ts-client", name = "TS" }, ct)).EnsureSuccessStatusCode();
+        async Task<string> KeyAsync(string[] scopes) =>
+            (await (await auth.PostAsJsonAsync("/admin/tenants/ts-client/keys", new { name = "ts", scopes }, ct))
+                .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("key").GetString()!;
+
+        var output = await TypeScriptClient.RunAsync(new Dictionary<string, string>
+        {
+            ["MCP_URL"] = new Uri(platform.Url("tool-execution"), "/mcp").ToString(),
+            ["MCP_KEY"] = await KeyAsync(["tools:list", "tools:call"]),
+            ["MCP_LIST_ONLY_KEY"] = await KeyAsync(["tools:list"]),
+        }, ct);
+        var result = JsonDocument.Parse(output).RootElement;
+
+        Assert.Contains("echo", result.GetProperty("tools").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal("from typescript", result.GetProperty("echo").GetString());
+        Assert.Equal(401, result.GetProperty("anonymousStatus").GetInt32());
+        Assert.EndsWith("/mcp", result.GetProperty("metadata").GetProperty("resource").GetString(), StringComparison.Ordinal);
+        Assert.Contains("403", result.GetProperty("forbidden").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Call_without_a_key_gets_401_with_a_bearer_challenge()
     {
         using var http = platform.Client("tool-execution", null);
