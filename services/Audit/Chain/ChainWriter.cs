@@ -1,11 +1,16 @@
 using Marten;
+using Microsoft.Extensions.Options;
+using Platform.Audit.Checkpoints;
 
 namespace Platform.Audit.Chain;
 
-/// <summary>Extends the chain by one record inside the caller's session; the caller's transaction commits it.</summary>
-public static class ChainWriter
+/// <summary>
+/// Extends the chain by one record inside the caller's session; the caller's transaction commits it. Every
+/// <see cref="CheckpointOptions.EveryRecords"/>-th record also gets a signed checkpoint in the same transaction.
+/// </summary>
+public sealed class ChainWriter(CheckpointSigner signer, IOptions<CheckpointOptions> options, TimeProvider time)
 {
-    public static async Task AppendAsync(IDocumentSession session, AuditEntry entry, CancellationToken ct)
+    public async Task AppendAsync(IDocumentSession session, AuditEntry entry, CancellationToken ct)
     {
         if (await session.Query<AuditRecord>().AnyAsync(r => r.EventId == entry.EventId, ct).ConfigureAwait(false))
         {
@@ -18,5 +23,10 @@ public static class ChainWriter
         head.Hash = record.Hash;
         session.Store(record);
         session.Store(head);
+
+        if (record.Seq % Math.Max(1, options.Value.EveryRecords) == 0)
+        {
+            session.Store(await signer.SignAsync(record.Seq, record.Hash, time.GetUtcNow(), ct).ConfigureAwait(false));
+        }
     }
 }

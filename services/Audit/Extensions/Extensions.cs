@@ -1,5 +1,6 @@
 using Marten;
 using Platform.Audit.Chain;
+using Platform.Audit.Checkpoints;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Storage;
 
@@ -14,6 +15,23 @@ internal static class Extensions
         builder.AddPlatformAuthentication();
         builder.AddRemoteCredentialVerification();
 
+        builder.Services.AddOptions<CheckpointOptions>().BindConfiguration(CheckpointOptions.Section)
+            .Validate(o => o.EveryRecords >= 1 && o.EverySeconds >= 1, "Audit:Checkpoints:EveryRecords and EverySeconds must be at least 1.")
+            .ValidateOnStart();
+        if (!builder.Environment.IsDevelopment())
+        {
+            // Outside Development the signing key must be managed like any other secret; a generated one kept in
+            // the database would be as forgeable as the records it protects.
+            builder.Services.AddOptions<CheckpointOptions>()
+                .Validate(_ => builder.Configuration[CheckpointSigner.ConfigurationKey] is { Length: > 0 },
+                    $"{CheckpointSigner.ConfigurationKey} (a PKCS#8 PEM ECDSA P-256 key) must be configured outside Development.")
+                .ValidateOnStart();
+        }
+
+        builder.Services.AddSingleton<CheckpointSigner>();
+        builder.Services.AddSingleton<ChainWriter>();
+        builder.Services.AddHostedService<CheckpointTimer>();
+
         builder.AddCritterStack(Schema,
             marten =>
             {
@@ -25,6 +43,9 @@ internal static class Extensions
                 // A second writer could only fork the chain by overwriting the head; optimistic concurrency
                 // turns that into a retry instead.
                 marten.Schema.For<ChainHead>().UseOptimisticConcurrency(true);
+                marten.Schema.For<AuditCheckpoint>().Identity(c => c.Seq);
+                marten.Schema.For<ChainAnchor>();
+                marten.Schema.For<StoredCheckpointSigningKey>();
             },
             wolverine =>
             {
