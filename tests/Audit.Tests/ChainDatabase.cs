@@ -76,7 +76,7 @@ public sealed class ChainDatabase : IAsyncDisposable
     /// <summary>What an operator with database access could do: plain SQL on the audit schema.</summary>
     public async Task<int> SqlAsync(string sql, params (string Name, object Value)[] parameters)
     {
-        await using var connection = new NpgsqlConnection(Database);
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database) { Pooling = false }.ConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         foreach (var (name, value) in parameters)
@@ -87,5 +87,12 @@ public sealed class ChainDatabase : IAsyncDisposable
         return await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
     }
 
-    public ValueTask DisposeAsync() => Audit.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        // The service registers its data source as an instance, which the container does not dispose; without this
+        // every finished test would leave its idle pooled connections open until the server runs out of slots.
+        var dataSource = Audit.Services.GetRequiredService<NpgsqlDataSource>();
+        await Audit.DisposeAsync();
+        await dataSource.DisposeAsync();
+    }
 }

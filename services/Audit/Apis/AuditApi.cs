@@ -80,6 +80,11 @@ public static class AuditApi
     {
         var anchor = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
         var verifier = new ChainVerifier(anchor?.Seq ?? 0, anchor?.Hash, await signer.KeyRingAsync(ct).ConfigureAwait(false));
+        if (anchor is not null)
+        {
+            verifier.Add(anchor);
+        }
+
         await foreach (var item in ChainReader.ReadAsync(session, anchor?.Seq ?? 0, null, ct).ConfigureAwait(false))
         {
             verifier.Add(item);
@@ -163,6 +168,11 @@ public static class AuditApi
         var body = http.Response.Body;
         using var buffer = new MemoryStream();
         NdjsonExport.WriteHeader(buffer, new NdjsonExport.Header(filter is null, anchor?.Seq ?? 0, anchor?.Hash ?? AuditHasher.GenesisHash));
+        if (anchor is not null)
+        {
+            NdjsonExport.WriteItem(buffer, anchor);
+        }
+
         await foreach (var item in ChainReader.ReadAsync(session, anchor?.Seq ?? 0, filter, ct).ConfigureAwait(false))
         {
             NdjsonExport.WriteItem(buffer, item);

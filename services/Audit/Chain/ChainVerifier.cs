@@ -23,6 +23,7 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
     private long _checked;
     private long? _signedThrough;
     private VerificationReport? _broken;
+    private bool _anchorSigned = anchorSeq == 0 || keys is null;
 
     public bool IsBroken => _broken is not null;
 
@@ -40,6 +41,12 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
     {
         if (_broken is not null)
         {
+            return;
+        }
+
+        if (!_anchorSigned)
+        {
+            Break(anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint");
             return;
         }
 
@@ -62,7 +69,7 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
 
     public void Add(AuditCheckpoint checkpoint)
     {
-        if (_broken is not null || checkpoint.Seq <= anchorSeq)
+        if (_broken is not null || checkpoint.Seq < anchorSeq)
         {
             return;
         }
@@ -89,11 +96,14 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
         }
 
         _signedThrough = checkpoint.Seq;
+        _anchorSigned = true;
     }
 
     private void Break(long seq, string reason) => _broken = new VerificationReport(false, _checked, seq, reason, _signedThrough);
 
-    public VerificationReport Result() => _broken ?? new VerificationReport(true, _checked, null, null, _signedThrough);
+    public VerificationReport Result() =>
+        _broken ?? (_anchorSigned ? new VerificationReport(true, _checked, null, null, _signedThrough)
+            : new VerificationReport(false, _checked, anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint", _signedThrough));
 
     /// <summary>The seq of the last record checked (the anchor's when none was).</summary>
     public long LastSeq => _expectedSeq - 1;

@@ -1,6 +1,7 @@
 using Marten;
 using Platform.Audit.Chain;
 using Platform.Audit.Checkpoints;
+using Platform.Audit.Retention;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Storage;
 
@@ -31,6 +32,11 @@ internal static class Extensions
         builder.Services.AddSingleton<CheckpointSigner>();
         builder.Services.AddSingleton<ChainWriter>();
         builder.Services.AddHostedService<CheckpointTimer>();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section)
+            .Validate(o => o.Days >= 1 && o.IntervalMinutes >= 1, "Audit:Retention:Days and IntervalMinutes must be at least 1.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<RetentionJob>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJob>());
 
         builder.AddCritterStack(Schema,
             marten =>
