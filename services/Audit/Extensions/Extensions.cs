@@ -2,6 +2,8 @@ using Marten;
 using Platform.Audit.Chain;
 using Platform.Audit.Checkpoints;
 using Platform.Audit.Retention;
+using Platform.Audit.Webhooks;
+using Wolverine.ErrorHandling;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Storage;
 
@@ -38,6 +40,20 @@ internal static class Extensions
         builder.Services.AddSingleton<RetentionJob>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJob>());
 
+        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
+            .Validate(o => o.MaxAttempts >= 1 && o.InitialRetryDelayMs >= 1 && o.TimeoutSeconds >= 1, "Audit:Webhooks settings must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IWebhookUrlGuard, WebhookUrlGuard>();
+#pragma warning disable EXTEXP0001 // experimental API; the alternative is hidden retries under Wolverine's
+        builder.Services.AddHttpClient(DeliverWebhookHandler.HttpClientName)
+            // A redirect could lead to an address the guard never saw.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            // Retries belong to Wolverine, which spaces them out and dead-letters; no hidden extra attempts here.
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        var webhookRetryDelays = builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>()?.RetryDelays()
+            ?? new WebhookOptions().RetryDelays();
+
         builder.AddCritterStack(Schema,
             marten =>
             {
@@ -52,11 +68,14 @@ internal static class Extensions
                 marten.Schema.For<AuditCheckpoint>().Identity(c => c.Seq);
                 marten.Schema.For<ChainAnchor>();
                 marten.Schema.For<StoredCheckpointSigningKey>();
+                marten.Schema.For<WebhookEndpoint>().Index(w => w.TenantId);
             },
             wolverine =>
             {
                 wolverine.ConsumeAuditQueue();
                 wolverine.Discovery.IncludeType(typeof(AuditEventHandlers));
+                wolverine.Discovery.IncludeType(typeof(DeliverWebhookHandler));
+                wolverine.OnException<WebhookDeliveryFailedException>().RetryWithCooldown(webhookRetryDelays).Then.MoveToErrorQueue();
             });
     }
 }

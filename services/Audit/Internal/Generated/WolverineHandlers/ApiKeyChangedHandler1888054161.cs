@@ -29,7 +29,7 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Platform.Audit.Chain.AuditEventHandlers");
             
             // The actual message execution
-            await Platform.Audit.Chain.AuditEventHandlers.Handle(apiKeyChanged, documentSession, _chainWriter, cancellation).ConfigureAwait(false);
+            await Platform.Audit.Chain.AuditEventHandlers.Handle(apiKeyChanged, documentSession, _chainWriter, context, cancellation).ConfigureAwait(false);
 
             
             // Save all pending changes to this Marten session
