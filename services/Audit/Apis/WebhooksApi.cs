@@ -95,7 +95,7 @@ public static class WebhooksApi
         Guid id, ClaimsPrincipal user, IDocumentSession session, CancellationToken ct)
     {
         var endpoint = await session.LoadAsync<WebhookEndpoint>(id, ct).ConfigureAwait(false);
-        var keyTenant = user.TenantOf();
+        var keyTenant = OwnTenant(user);
         if (endpoint is null || (keyTenant is not null && endpoint.TenantId != keyTenant))
         {
             return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status404NotFound, "Webhook not found", null, ProblemTypes.NotFound));
@@ -108,11 +108,14 @@ public static class WebhooksApi
 
     /// <summary>A tenant-bound key gets its own tenant (and may name only that); the platform admin must name one.</summary>
     private static string? TenantFor(ClaimsPrincipal user, string? requested) =>
-        user.TenantOf() is { } own ? (requested is null || requested == own ? own : null) : requested;
+        OwnTenant(user) is { } own ? (requested is null || requested == own ? own : null) : requested;
 
-    private static ProblemHttpResult TenantProblem(ClaimsPrincipal user) => user.TenantOf() is null
+    private static ProblemHttpResult TenantProblem(ClaimsPrincipal user) => OwnTenant(user) is null
         ? Invalid("Tenant required", "The platform admin key must name the tenant (tenant in the body or query).")
         : TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status403Forbidden, "Forbidden", "A tenant key can manage only its own tenant's webhooks."));
+
+    /// <summary>The key's tenant; the platform admin key carries an empty tenant claim.</summary>
+    private static string? OwnTenant(ClaimsPrincipal user) => user.TenantOf() is { Length: > 0 } tenant ? tenant : null;
 
     private static ProblemHttpResult Invalid(string title, string detail) =>
         TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status400BadRequest, title, detail, ProblemTypes.Validation));
