@@ -28,9 +28,9 @@ public sealed class ChainDatabase : IAsyncDisposable
     public string Database { get; }
     public ServiceHost<AuditProgram> Audit { get; }
 
-    public static async Task<ChainDatabase> StartAsync(PlatformInfrastructure infrastructure, int everyRecords = 3, int everySeconds = 3600)
+    public static async Task<ChainDatabase> StartAsync(PlatformInfrastructure infrastructure, int everyRecords = 3, int everySeconds = 3600, string? database = null)
     {
-        var database = await infrastructure.NewDatabaseAsync("audit-chain");
+        database ??= await infrastructure.NewDatabaseAsync("audit-chain");
         var audit = new ServiceHost<AuditProgram>(new Dictionary<string, string?>
         {
             ["ConnectionStrings:postgres"] = database,

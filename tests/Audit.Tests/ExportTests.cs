@@ -134,6 +134,29 @@ public sealed class ExportTests(ExportAuditApp app) : IClassFixture<ExportAuditA
     }
 
     [Fact]
+    public async Task Tenant_key_exports_only_its_own_tenant()
+    {
+        using var authAdmin = app.Auth.CreateClient();
+        authAdmin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AuditApp.AdminKey);
+        var own = "exp-own-" + Guid.NewGuid().ToString("N")[..8];
+        (await authAdmin.PostAsJsonAsync("/admin/tenants", new { id = own, name = "Own" }, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        var issued = await (await authAdmin.PostAsJsonAsync($"/admin/tenants/{own}/keys", new { name = "reader", scopes = new[] { "audit:read" } }, TestContext.Current.CancellationToken))
+            .Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(TestContext.Current.CancellationToken);
+        await app.DeliverAsync(ChainDatabase.Call(own));
+        await app.DeliverAsync(ChainDatabase.Call("exp-someone-else"));
+        using var reader = app.Client(issued.GetProperty("key").GetString()!);
+
+        var export = await reader.GetStringAsync("/audit/export?format=ndjson", TestContext.Current.CancellationToken);
+        var otherTenant = await reader.GetAsync("/audit/export?format=ndjson&tenant=exp-someone-else", TestContext.Current.CancellationToken);
+
+        var records = export.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(NdjsonExport.ParseLine).OfType<AuditRecord>().ToList();
+        Assert.NotEmpty(records);
+        Assert.All(records, r => Assert.Equal(own, r.TenantId));
+        Assert.Contains("\"complete\":false", export.Split('\n')[0], StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Forbidden, otherTenant.StatusCode);
+    }
+
+    [Fact]
     public async Task Checkpoint_keys_are_public_and_name_their_key_id()
     {
         using var anonymous = app.Audit.CreateClient();

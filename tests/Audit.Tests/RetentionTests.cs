@@ -40,6 +40,25 @@ public sealed class RetentionTests(PlatformInfrastructure infrastructure)
     }
 
     [Fact]
+    public async Task Development_signing_key_survives_a_restart()
+    {
+        string database;
+        string firstKeyId;
+        await using (var first = await ChainDatabase.StartAsync(infrastructure, everyRecords: 1))
+        {
+            database = first.Database;
+            await first.AppendAsync(1);
+            firstKeyId = (await first.CheckpointsAsync()).Single().KeyId;
+        }
+
+        await using var second = await ChainDatabase.StartAsync(infrastructure, everyRecords: 1, database: database);
+        await second.AppendAsync(1);
+
+        Assert.All(await second.CheckpointsAsync(), c => Assert.Equal(firstKeyId, c.KeyId));
+        Assert.True((await second.VerifyAsync()).Ok);
+    }
+
+    [Fact]
     public async Task Forged_anchor_is_reported()
     {
         await using var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 3);
