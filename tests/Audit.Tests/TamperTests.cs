@@ -139,3 +139,22 @@ public sealed class TamperTests(PlatformInfrastructure infrastructure)
         Assert.Equal(2, report.SignedThroughSeq);
     }
 }
+
+public sealed class ChainReaderTests(PlatformInfrastructure infrastructure)
+{
+    [Fact]
+    public async Task Pages_merge_records_and_checkpoints_in_seq_order_across_page_boundaries()
+    {
+        await using var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 2);
+        await chain.AppendAsync(7);
+        await using var session = chain.Audit.Services.GetRequiredService<IDocumentStore>().QuerySession();
+
+        var order = new List<string>();
+        await foreach (var item in ChainReader.ReadAsync(session, 0, null, TestContext.Current.CancellationToken, pageSize: 2))
+        {
+            order.Add(item switch { AuditRecord r => "r" + r.Seq, AuditCheckpoint c => "c" + c.Seq, _ => "?" });
+        }
+
+        Assert.Equal(["r1", "r2", "c2", "r3", "r4", "c4", "r5", "r6", "c6", "r7"], order);
+    }
+}

@@ -13,14 +13,14 @@ public static class ChainReader
 
     public static async IAsyncEnumerable<object> ReadAsync(
         IQuerySession session, long afterSeq, Func<IQueryable<AuditRecord>, IQueryable<AuditRecord>>? filter,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, int pageSize = PageSize)
     {
         var after = afterSeq;
         while (true)
         {
             var query = session.Query<AuditRecord>().Where(r => r.Seq > after);
-            var records = await (filter is null ? query : filter(query)).OrderBy(r => r.Seq).Take(PageSize).ToListAsync(ct).ConfigureAwait(false);
-            var last = records.Count == PageSize ? records[^1].Seq : long.MaxValue;
+            var records = await (filter is null ? query : filter(query)).OrderBy(r => r.Seq).Take(pageSize).ToListAsync(ct).ConfigureAwait(false);
+            var last = records.Count == pageSize ? records[^1].Seq : long.MaxValue;
             var from = after;
             var checkpoints = await session.Query<AuditCheckpoint>().Where(c => c.Seq > from && c.Seq <= last)
                 .OrderBy(c => c.Seq).ToListAsync(ct).ConfigureAwait(false);
@@ -45,7 +45,7 @@ public static class ChainReader
                 yield return checkpoints[next++];
             }
 
-            if (records.Count < PageSize)
+            if (records.Count < pageSize)
             {
                 yield break;
             }
