@@ -190,6 +190,30 @@ public sealed class WebhookTests(WebhookAuditApp app) : IClassFixture<WebhookAud
         Assert.Empty(afterDelete!.Webhooks);
     }
 
+    [Fact]
+    public async Task Tenant_admin_key_manages_only_its_own_tenants_webhooks()
+    {
+        using var authAdmin = app.Auth.CreateClient();
+        authAdmin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AuditApp.AdminKey);
+        var own = NewTenant();
+        (await authAdmin.PostAsJsonAsync("/admin/tenants", new { id = own, name = "Own" }, TestContext.Current.CancellationToken)).EnsureSuccessStatusCode();
+        var issued = await (await authAdmin.PostAsJsonAsync($"/admin/tenants/{own}/keys", new { name = "ops", scopes = new[] { "admin" } }, TestContext.Current.CancellationToken))
+            .Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        using var tenantAdmin = app.Client(issued.GetProperty("key").GetString()!);
+        var foreign = await RegisterAsync(NewTenant(), "http://127.0.0.1:9/hook", "*");
+
+        var created = await tenantAdmin.PostAsJsonAsync("/audit/webhooks", new { url = "http://127.0.0.1:9/own", events = new[] { "*" } }, TestContext.Current.CancellationToken);
+        var forOtherTenant = await tenantAdmin.PostAsJsonAsync("/audit/webhooks", new { url = "http://127.0.0.1:9/x", events = new[] { "*" }, tenant = "someone-else" }, TestContext.Current.CancellationToken);
+        var deleteForeign = await tenantAdmin.DeleteAsync($"/audit/webhooks/{foreign.Id}", TestContext.Current.CancellationToken);
+        var listed = await tenantAdmin.GetFromJsonAsync<WebhooksApi.WebhookList>("/audit/webhooks", TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, forOtherTenant.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, deleteForeign.StatusCode);
+        Assert.All(listed!.Webhooks, w => Assert.Equal(own, w.TenantId));
+        Assert.Single(listed.Webhooks);
+    }
+
     [Theory]
     [InlineData("http://10.0.0.5/hook")]
     [InlineData("http://169.254.169.254/latest/meta-data")]
