@@ -44,6 +44,7 @@ internal static class Extensions
             .Validate(o => o.MaxAttempts >= 1 && o.InitialRetryDelayMs >= 1 && o.TimeoutSeconds >= 1, "Audit:Webhooks settings must be positive.")
             .ValidateOnStart();
         builder.Services.AddSingleton<IWebhookUrlGuard, WebhookUrlGuard>();
+        builder.Services.AddSingleton<WebhookMetrics>();
 #pragma warning disable EXTEXP0001 // experimental API; the alternative is hidden retries under Wolverine's
         builder.Services.AddHttpClient(DeliverWebhookHandler.HttpClientName)
             // A redirect could lead to an address the guard never saw.

@@ -36,7 +36,7 @@ public static class DeliverWebhookHandler
 
     public static async Task Handle(
         DeliverWebhook message, IQuerySession session, IHttpClientFactory httpClients, IWebhookUrlGuard guard,
-        TimeProvider time, IOptions<WebhookOptions> options, CancellationToken ct)
+        TimeProvider time, IOptions<WebhookOptions> options, WebhookMetrics metrics, CancellationToken ct)
     {
         var endpoint = await session.LoadAsync<WebhookEndpoint>(message.EndpointId, ct).ConfigureAwait(false);
         if (endpoint is null)
@@ -66,15 +66,24 @@ public static class DeliverWebhookHandler
         }
         catch (HttpRequestException e)
         {
+            metrics.Failed();
             throw new WebhookDeliveryFailedException($"webhook {endpoint.Id} delivery of seq {message.Seq} failed: {e.Message}");
+        }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            metrics.Failed();
+            throw new WebhookDeliveryFailedException($"webhook {endpoint.Id} delivery of seq {message.Seq} timed out");
         }
 
         using (response)
         {
             if (!response.IsSuccessStatusCode)
             {
+                metrics.Failed();
                 throw new WebhookDeliveryFailedException($"webhook {endpoint.Id} answered {(int)response.StatusCode} for seq {message.Seq}");
             }
         }
+
+        metrics.Delivered();
     }
 }

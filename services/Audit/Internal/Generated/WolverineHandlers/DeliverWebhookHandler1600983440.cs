@@ -14,14 +14,16 @@ namespace Internal.Generated.WolverineHandlers
     {
         private readonly Microsoft.Extensions.Options.IOptions<Platform.Audit.Webhooks.WebhookOptions> _optionsOfWebhookOptions;
         private readonly Platform.Audit.Webhooks.IWebhookUrlGuard _webhookUrlGuard;
+        private readonly Platform.Audit.Webhooks.WebhookMetrics _webhookMetrics;
         private readonly System.Net.Http.IHttpClientFactory _httpClientFactory;
         private readonly System.TimeProvider _timeProvider;
         private readonly Wolverine.Marten.Publishing.OutboxedSessionFactory _outboxedSessionFactory;
 
-        public DeliverWebhookHandler1600983440(Microsoft.Extensions.Options.IOptions<Platform.Audit.Webhooks.WebhookOptions> optionsOfWebhookOptions, Platform.Audit.Webhooks.IWebhookUrlGuard webhookUrlGuard, System.Net.Http.IHttpClientFactory httpClientFactory, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory)
+        public DeliverWebhookHandler1600983440(Microsoft.Extensions.Options.IOptions<Platform.Audit.Webhooks.WebhookOptions> optionsOfWebhookOptions, Platform.Audit.Webhooks.IWebhookUrlGuard webhookUrlGuard, Platform.Audit.Webhooks.WebhookMetrics webhookMetrics, System.Net.Http.IHttpClientFactory httpClientFactory, System.TimeProvider timeProvider, Wolverine.Marten.Publishing.OutboxedSessionFactory outboxedSessionFactory)
         {
             _optionsOfWebhookOptions = optionsOfWebhookOptions;
             _webhookUrlGuard = webhookUrlGuard;
+            _webhookMetrics = webhookMetrics;
             _httpClientFactory = httpClientFactory;
             _timeProvider = timeProvider;
             _outboxedSessionFactory = outboxedSessionFactory;
@@ -38,7 +40,7 @@ namespace Internal.Generated.WolverineHandlers
             Wolverine.Runtime.WolverineTracing.MessageActivity(context.Envelope)?.SetTag("handler.type", "Platform.Audit.Webhooks.DeliverWebhookHandler");
             
             // The actual message execution
-            await Platform.Audit.Webhooks.DeliverWebhookHandler.Handle(deliverWebhook, ((Marten.IQuerySession)documentSession), _httpClientFactory, _webhookUrlGuard, _timeProvider, _optionsOfWebhookOptions, cancellation).ConfigureAwait(false);
+            await Platform.Audit.Webhooks.DeliverWebhookHandler.Handle(deliverWebhook, ((Marten.IQuerySession)documentSession), _httpClientFactory, _webhookUrlGuard, _timeProvider, _optionsOfWebhookOptions, _webhookMetrics, cancellation).ConfigureAwait(false);
         }
     }
 
