@@ -114,12 +114,9 @@ public static class AuditApi
     public static async Task<Ok<CheckpointKeys>> CheckpointKeysAsync(CheckpointSigner signer, CancellationToken ct)
     {
         var (keyId, publicKey) = await signer.PublicKeyAsync(ct).ConfigureAwait(false);
-        using (publicKey)
-        {
-            var parameters = publicKey.ExportParameters(false);
-            return TypedResults.Ok(new CheckpointKeys([new CheckpointKey(keyId, CheckpointSignature.Algorithm, "P-256",
-                Base64Url.EncodeToString(parameters.Q.X), Base64Url.EncodeToString(parameters.Q.Y), publicKey.ExportSubjectPublicKeyInfoPem())]));
-        }
+        var parameters = publicKey.ExportParameters(false);
+        return TypedResults.Ok(new CheckpointKeys([new CheckpointKey(keyId, CheckpointSignature.Algorithm, "P-256",
+            Base64Url.EncodeToString(parameters.Q.X), Base64Url.EncodeToString(parameters.Q.Y), publicKey.ExportSubjectPublicKeyInfoPem())]));
     }
 
     /// <summary>

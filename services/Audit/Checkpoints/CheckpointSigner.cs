@@ -14,30 +14,28 @@ public sealed class CheckpointSigner(IConfiguration configuration, IDocumentStor
     public const string ConfigurationKey = "Audit:CheckpointSigningKey";
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private (ECDsa Key, string KeyId)? _key;
+    // A reference, published once under the gate, so readers never see a half-written key.
+    private volatile LoadedKey? _key;
+
+    private sealed record LoadedKey(ECDsa Key, string KeyId, ECDsa PublicKey, CheckpointKeyRing Ring);
 
     public async Task<AuditCheckpoint> SignAsync(long seq, string hash, DateTimeOffset at, CancellationToken ct)
     {
-        var (key, keyId) = await KeyAsync(ct).ConfigureAwait(false);
-        return CheckpointSignature.Sign(seq, hash, at, key, keyId);
+        var loaded = await KeyAsync(ct).ConfigureAwait(false);
+        return CheckpointSignature.Sign(seq, hash, at, loaded.Key, loaded.KeyId);
     }
 
-    /// <summary>The public half, as SubjectPublicKeyInfo PEM, with its key id.</summary>
+    /// <summary>The public half with its key id; owned by the signer, so callers must not dispose it.</summary>
     public async Task<(string KeyId, ECDsa PublicKey)> PublicKeyAsync(CancellationToken ct)
     {
-        var (key, keyId) = await KeyAsync(ct).ConfigureAwait(false);
-        var publicKey = ECDsa.Create(key.ExportParameters(includePrivateParameters: false));
-        return (keyId, publicKey);
+        var loaded = await KeyAsync(ct).ConfigureAwait(false);
+        return (loaded.KeyId, loaded.PublicKey);
     }
 
-    public async Task<CheckpointKeyRing> KeyRingAsync(CancellationToken ct)
-    {
-        var ring = new CheckpointKeyRing();
-        ring.Add((await PublicKeyAsync(ct).ConfigureAwait(false)).PublicKey);
-        return ring;
-    }
+    /// <summary>The keys this service trusts when it verifies its own chain.</summary>
+    public async Task<CheckpointKeyRing> KeyRingAsync(CancellationToken ct) => (await KeyAsync(ct).ConfigureAwait(false)).Ring;
 
-    private async Task<(ECDsa Key, string KeyId)> KeyAsync(CancellationToken ct)
+    private async Task<LoadedKey> KeyAsync(CancellationToken ct)
     {
         if (_key is { } loaded)
         {
@@ -51,10 +49,14 @@ public sealed class CheckpointSigner(IConfiguration configuration, IDocumentStor
             {
                 var key = ECDsa.Create();
                 key.ImportFromPem(configuration[ConfigurationKey] is { Length: > 0 } pem ? pem : await DevelopmentKeyPemAsync(ct).ConfigureAwait(false));
-                _key = (key, CheckpointSignature.KeyIdOf(key));
+                var keyId = CheckpointSignature.KeyIdOf(key);
+                var publicKey = ECDsa.Create(key.ExportParameters(includePrivateParameters: false));
+                var ring = new CheckpointKeyRing();
+                ring.Add(publicKey);
+                _key = new LoadedKey(key, keyId, publicKey, ring);
             }
 
-            return _key.Value;
+            return _key;
         }
         finally
         {
@@ -92,6 +94,7 @@ public sealed class CheckpointSigner(IConfiguration configuration, IDocumentStor
     public void Dispose()
     {
         _key?.Key.Dispose();
+        _key?.PublicKey.Dispose();
         _gate.Dispose();
     }
 }
