@@ -17,6 +17,7 @@ app.UseAuthorization();
 
 app.MapDefaultEndpoints();
 app.MapAuditApi();
+app.MapWebhooksApi();
 
 return await app.RunJasperFxCommands(args);
 

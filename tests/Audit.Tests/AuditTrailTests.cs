@@ -17,7 +17,7 @@ using AuthProgram = AuthService::Program;
 namespace Platform.Audit.Tests;
 
 /// <summary>Audit in-process on its own database, authenticating callers through an in-process Auth.</summary>
-public sealed class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
+public class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
 {
     public const string AdminKey = "mcp_admin_audit-tests-bootstrap-key-0123456789";
 
@@ -29,12 +29,16 @@ public sealed class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLife
     {
         Database = await infrastructure.NewDatabaseAsync("audit");
         Auth = new ServiceHost<AuthProgram>(InProcessAuth.Settings(Database, AdminKey));
-        Audit = new ServiceHost<AuditProgram>(new Dictionary<string, string?> { ["ConnectionStrings:postgres"] = Database },
+        var settings = new Dictionary<string, string?>(AuditSettings) { ["ConnectionStrings:postgres"] = Database };
+        Audit = new ServiceHost<AuditProgram>(settings,
             InProcessAuth.RouteAuthClientTo(Auth))
         { UseFakeClock = false };
         _ = Auth.Server;
         _ = Audit.Server;
     }
+
+    /// <summary>Settings for the Audit service on top of its database.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> AuditSettings => new Dictionary<string, string?>();
 
     public HttpClient Client(string key)
     {
@@ -53,6 +57,7 @@ public sealed class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLife
     {
         await Audit.DisposeAsync();
         await Auth.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 

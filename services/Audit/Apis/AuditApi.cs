@@ -1,7 +1,10 @@
 using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.Buffers.Text;
 using Platform.Audit.Chain;
+using Platform.Audit.Checkpoints;
+using Platform.Audit.Export;
 using Platform.Credentials.Scopes;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Http;
@@ -17,6 +20,8 @@ public static class AuditApi
         var audit = app.MapGroup("/audit").RequireScope(Scope.AuditRead);
         audit.MapGet("/records", ListRecordsAsync);
         audit.MapGet("/verify", VerifyAsync).RequireScope(Scope.Admin);
+        audit.MapGet("/export", ExportAsync);
+        app.MapGet("/audit/checkpoint-keys", CheckpointKeysAsync).AllowAnonymous();
         return app;
     }
 
@@ -70,36 +75,118 @@ public static class AuditApi
         return TypedResults.Ok(new AuditRecordsPage(records, next));
     }
 
-    /// <summary>Verifies the whole chain, page by page, with constant memory.</summary>
-    public static async Task<Ok<VerificationReport>> VerifyAsync(IQuerySession session, CancellationToken ct)
+    /// <summary>Verifies the whole chain from its anchor, records and checkpoints, page by page, with constant memory.</summary>
+    public static async Task<Ok<VerificationReport>> VerifyAsync(IQuerySession session, CheckpointSigner signer, CancellationToken ct)
     {
-        const int page = 5000;
-        var verifier = new ChainVerifier();
-        long after = 0;
-        while (!verifier.IsBroken)
+        var anchor = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
+        var verifier = new ChainVerifier(anchor?.Seq ?? 0, anchor?.Hash, await signer.KeyRingAsync(ct).ConfigureAwait(false));
+        if (anchor is not null)
         {
-            var records = await session.Query<AuditRecord>().Where(r => r.Seq > after).OrderBy(r => r.Seq).Take(page).ToListAsync(ct).ConfigureAwait(false);
-            foreach (var record in records)
-            {
-                verifier.Add(record);
-            }
+            verifier.Add(anchor);
+        }
 
-            if (records.Count < page)
+        await foreach (var item in ChainReader.ReadAsync(session, anchor?.Seq ?? 0, null, ct).ConfigureAwait(false))
+        {
+            verifier.Add(item);
+            if (verifier.IsBroken)
             {
                 break;
             }
-
-            after = records[^1].Seq;
         }
 
         var head = await session.LoadAsync<ChainHead>(ChainHead.SingletonId, ct).ConfigureAwait(false);
         var result = verifier.Result();
-        if (result.Ok && head is not null && head.Seq != result.Checked)
+        if (result.Ok && head is not null && head.Seq != verifier.LastSeq)
         {
             // The tail was cut: the head remembers a longer chain than the table holds.
-            result = new VerificationReport(false, result.Checked, result.Checked + 1, $"the chain head is at seq {head.Seq} but only {result.Checked} records exist (records were deleted from the tail)");
+            result = new VerificationReport(false, result.Checked, verifier.LastSeq + 1,
+                $"the chain head is at seq {head.Seq} but the records end at seq {verifier.LastSeq} (records were deleted from the tail)", result.SignedThroughSeq);
         }
 
         return TypedResults.Ok(result);
+    }
+
+    public sealed record CheckpointKey(string Kid, string Alg, string Crv, string X, string Y, string PublicKeyPem);
+
+    public sealed record CheckpointKeys(IReadOnlyList<CheckpointKey> Keys);
+
+    /// <summary>The checkpoint verification key(s), as JWK coordinates and SubjectPublicKeyInfo PEM. Public by design.</summary>
+    public static async Task<Ok<CheckpointKeys>> CheckpointKeysAsync(CheckpointSigner signer, CancellationToken ct)
+    {
+        var (keyId, publicKey) = await signer.PublicKeyAsync(ct).ConfigureAwait(false);
+        var parameters = publicKey.ExportParameters(false);
+        return TypedResults.Ok(new CheckpointKeys([new CheckpointKey(keyId, CheckpointSignature.Algorithm, "P-256",
+            Base64Url.EncodeToString(parameters.Q.X), Base64Url.EncodeToString(parameters.Q.Y), publicKey.ExportSubjectPublicKeyInfoPem())]));
+    }
+
+    /// <summary>
+    /// Streams records and their checkpoints as NDJSON in seq order, read page by page and flushed as it goes, so
+    /// any range is served with constant memory. A filtered export (tenant, from, to) is marked incomplete.
+    /// </summary>
+    public static async Task<IResult> ExportAsync(
+        HttpContext http, ClaimsPrincipal user, IQuerySession session, CancellationToken ct,
+        string? format = null, DateTimeOffset? from = null, DateTimeOffset? to = null, string? tenant = null)
+    {
+        if (format != "ndjson")
+        {
+            return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status400BadRequest, "Unsupported format",
+                "format must be 'ndjson'.", ProblemTypes.Validation));
+        }
+
+        if (from is not null && to is not null && from > to)
+        {
+            return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status400BadRequest, "Invalid range",
+                "from must not be after to.", ProblemTypes.Validation));
+        }
+
+        if (!user.HasScope(Scope.Admin))
+        {
+            var own = user.TenantOf();
+            if (tenant is not null && tenant != own)
+            {
+                return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status403Forbidden, "Forbidden",
+                    "A tenant key can export only its own tenant's audit records."));
+            }
+
+            tenant = own;
+        }
+
+        var anchor = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
+        Func<IQueryable<AuditRecord>, IQueryable<AuditRecord>>? filter = tenant is null && from is null && to is null ? null : query =>
+        {
+            if (tenant is not null) query = query.Where(r => r.TenantId == tenant);
+            if (from is not null) query = query.Where(r => r.At >= from.Value);
+            if (to is not null) query = query.Where(r => r.At < to.Value);
+            return query;
+        };
+
+        http.Response.ContentType = NdjsonExport.ContentType;
+        http.Response.Headers.ContentDisposition = "attachment; filename=\"audit-export.ndjson\"";
+        var body = http.Response.Body;
+        using var buffer = new MemoryStream();
+        NdjsonExport.WriteHeader(buffer, new NdjsonExport.Header(filter is null, anchor?.Seq ?? 0, anchor?.Hash ?? AuditHasher.GenesisHash));
+        if (anchor is not null)
+        {
+            NdjsonExport.WriteItem(buffer, anchor);
+        }
+
+        await foreach (var item in ChainReader.ReadAsync(session, anchor?.Seq ?? 0, filter, ct).ConfigureAwait(false))
+        {
+            NdjsonExport.WriteItem(buffer, item);
+            if (buffer.Length >= 64 * 1024)
+            {
+                await FlushAsync(buffer, body, ct).ConfigureAwait(false);
+            }
+        }
+
+        await FlushAsync(buffer, body, ct).ConfigureAwait(false);
+        return TypedResults.Empty;
+    }
+
+    private static async Task FlushAsync(MemoryStream buffer, Stream body, CancellationToken ct)
+    {
+        await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct).ConfigureAwait(false);
+        await body.FlushAsync(ct).ConfigureAwait(false);
+        buffer.SetLength(0);
     }
 }

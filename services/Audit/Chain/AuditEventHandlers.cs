@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Marten;
+using Wolverine;
 using Platform.Contracts;
 using AuthEvents = Platform.Contracts.Auth;
 using ToolCalls = Platform.Contracts.ToolCalls;
@@ -13,41 +14,41 @@ namespace Platform.Audit.Chain;
 /// </summary>
 public static class AuditEventHandlers
 {
-    public static Task Handle(AuthEvents.TenantCreated e, IDocumentSession session, CancellationToken ct) =>
-        ChainWriter.AppendAsync(session, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+    public static Task Handle(AuthEvents.TenantCreated e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
             "tenant.created", "tenant:" + e.TenantId, "success", Details(new { e.Name, e.Plan, e.Status }), e.TraceId), ct);
 
-    public static Task Handle(AuthEvents.TenantStatusChanged e, IDocumentSession session, CancellationToken ct) =>
-        ChainWriter.AppendAsync(session, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+    public static Task Handle(AuthEvents.TenantStatusChanged e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
             "tenant.status_changed", "tenant:" + e.TenantId, "success", Details(new { e.Status, e.PreviousStatus, e.Reason }), e.TraceId), ct);
 
-    public static Task Handle(AuthEvents.ApiKeyIssued e, IDocumentSession session, CancellationToken ct) =>
-        ChainWriter.AppendAsync(session, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+    public static Task Handle(AuthEvents.ApiKeyIssued e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
             "key.issued", "key:" + e.KeyId, "success",
             Details(new { e.Name, e.Scopes, e.ToolPatterns, e.IpAllowlist, e.ExpiresAt }), e.TraceId), ct);
 
-    public static Task Handle(AuthEvents.ApiKeyRotated e, IDocumentSession session, CancellationToken ct) =>
-        ChainWriter.AppendAsync(session, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+    public static Task Handle(AuthEvents.ApiKeyRotated e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
             "key.rotated", "key:" + e.KeyId, "success", Details(new { e.PreviousSecretValidUntil }), e.TraceId), ct);
 
-    public static Task Handle(AuthEvents.ApiKeyRevoked e, IDocumentSession session, CancellationToken ct) =>
-        ChainWriter.AppendAsync(session, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+    public static Task Handle(AuthEvents.ApiKeyRevoked e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
             "key.revoked", "key:" + e.KeyId, "success", Details(new { e.Reason }), e.TraceId), ct);
 
-    public static Task Handle(AuthEvents.ApiKeyChanged e, IDocumentSession session, CancellationToken ct) =>
-        ChainWriter.AppendAsync(session, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+    public static Task Handle(AuthEvents.ApiKeyChanged e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
             "key.changed", "key:" + e.KeyId, "success", Details(new { e.Scopes, e.ToolPatterns, e.IpAllowlist }), e.TraceId), ct);
 
-    public static Task Handle(AuthEvents.ApiKeyExpired e, IDocumentSession session, CancellationToken ct) =>
-        ChainWriter.AppendAsync(session, new AuditEntry(e.EventId, e.OccurredAt, Actor.System with { TenantId = e.TenantId },
+    public static Task Handle(AuthEvents.ApiKeyExpired e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, Actor.System with { TenantId = e.TenantId },
             "key.expired", "key:" + e.KeyId, "success", null, e.TraceId), ct);
 
-    public static Task Handle(AuthEvents.AuthenticationFailed e, IDocumentSession session, CancellationToken ct) =>
-        ChainWriter.AppendAsync(session, new AuditEntry(e.EventId, e.WindowEnd, new Actor(null, null, e.ClientIp),
+    public static Task Handle(AuthEvents.AuthenticationFailed e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.WindowEnd, new Actor(null, null, e.ClientIp),
             "auth.failed", "ip:" + e.ClientIp, "failure", Details(new { e.Reason, e.Count, e.WindowStart, e.WindowEnd }), e.TraceId), ct);
 
-    public static Task Handle(ToolCalls.ToolCallRecorded e, IDocumentSession session, CancellationToken ct) =>
-        ChainWriter.AppendAsync(session, new AuditEntry(e.EventId, e.OccurredAt, e.Actor,
+    public static Task Handle(ToolCalls.ToolCallRecorded e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor,
             "tool.call", "tool:" + e.Tool, e.Outcome,
             Details(new { e.CallId, e.Reason, e.ArgumentsSha256, arguments = e.RedactedArguments, e.DurationMs }), e.TraceId), ct);
 

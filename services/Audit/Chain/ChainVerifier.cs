@@ -1,19 +1,41 @@
+using Platform.Audit.Checkpoints;
+
 namespace Platform.Audit.Chain;
 
-public sealed record VerificationReport(bool Ok, long Checked, long? FirstBrokenSeq, string? Reason);
+public sealed record VerificationReport(bool Ok, long Checked, long? FirstBrokenSeq, string? Reason, long? SignedThroughSeq = null);
 
 /// <summary>
-/// Walks records in seq order and checks that each one links to the previous and hashes to what it claims.
-/// Feed it pages as they are read: it keeps only the previous link, so memory stays constant.
+/// Walks records and checkpoints in seq order (<see cref="ChainReader"/>'s order) and checks that each record links to
+/// the previous and hashes to what it claims, and that each checkpoint names a record that is there with that hash
+/// and carries a valid signature. It keeps only the previous link, so memory stays constant.
 /// </summary>
-public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null)
+/// <param name="anchorSeq">The seq verification starts after (0, or the retention anchor).</param>
+/// <param name="anchorHash">The hash of the record at <paramref name="anchorSeq"/>.</param>
+/// <param name="keys">Trusted checkpoint keys; without them checkpoint signatures are not checked.</param>
+/// <param name="partial">
+/// For a filtered export (one tenant, a time range): records may be missing, so only the content hash of each record,
+/// the link between consecutive seqs present, and checkpoint signatures are checked.
+/// </param>
+public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null, CheckpointKeyRing? keys = null, bool partial = false)
 {
     private long _expectedSeq = anchorSeq + 1;
     private string _previousHash = anchorHash ?? AuditHasher.GenesisHash;
     private long _checked;
+    private long? _signedThrough;
     private VerificationReport? _broken;
+    private bool _anchorSigned = anchorSeq == 0 || keys is null;
 
     public bool IsBroken => _broken is not null;
+
+    public void Add(object item)
+    {
+        switch (item)
+        {
+            case AuditRecord record: Add(record); break;
+            case AuditCheckpoint checkpoint: Add(checkpoint); break;
+            default: throw new ArgumentException("Only records and checkpoints make up a chain.", nameof(item));
+        }
+    }
 
     public void Add(AuditRecord record)
     {
@@ -22,20 +44,67 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null)
             return;
         }
 
-        var reason = record.Seq != _expectedSeq ? $"expected seq {_expectedSeq}, found {record.Seq} (a record was deleted, inserted or reordered)"
-            : record.PrevHash != _previousHash ? "prevHash does not match the previous record's hash"
+        if (!_anchorSigned)
+        {
+            Break(anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint");
+            return;
+        }
+
+        var linked = !partial || record.Seq == _expectedSeq;
+        var reason = !partial && record.Seq != _expectedSeq ? $"expected seq {_expectedSeq}, found {record.Seq} (a record was deleted, inserted or reordered)"
+            : partial && record.Seq < _expectedSeq ? $"seq {record.Seq} appears after seq {_expectedSeq - 1} (records were reordered)"
+            : linked && record.PrevHash != _previousHash ? "prevHash does not match the previous record's hash"
             : AuditHasher.ComputeHash(record) != record.Hash ? "hash does not match the record's content (the record was edited)"
             : null;
         if (reason is not null)
         {
-            _broken = new VerificationReport(false, _checked, Math.Min(record.Seq, _expectedSeq), reason);
+            Break(Math.Min(record.Seq, _expectedSeq), reason);
             return;
         }
 
         _checked++;
-        _expectedSeq++;
+        _expectedSeq = record.Seq + 1;
         _previousHash = record.Hash;
     }
 
-    public VerificationReport Result() => _broken ?? new VerificationReport(true, _checked, null, null);
+    public void Add(AuditCheckpoint checkpoint)
+    {
+        if (_broken is not null || checkpoint.Seq < anchorSeq)
+        {
+            return;
+        }
+
+        var lastSeq = _expectedSeq - 1;
+        if (checkpoint.Seq != lastSeq && !partial)
+        {
+            Break(lastSeq + 1, checkpoint.Seq > lastSeq
+                ? $"checkpoint at seq {checkpoint.Seq} covers records after seq {lastSeq} that are missing (the tail was truncated or records deleted)"
+                : $"checkpoint at seq {checkpoint.Seq} is out of order");
+            return;
+        }
+
+        if (checkpoint.Seq == lastSeq && checkpoint.Hash != _previousHash)
+        {
+            Break(checkpoint.Seq, $"checkpoint at seq {checkpoint.Seq} signs a different hash than the record has");
+            return;
+        }
+
+        if (keys is not null && !keys.IsValid(checkpoint))
+        {
+            Break(checkpoint.Seq, $"checkpoint at seq {checkpoint.Seq} has an invalid signature or an unknown key id '{checkpoint.KeyId}' (a forged checkpoint)");
+            return;
+        }
+
+        _signedThrough = checkpoint.Seq;
+        _anchorSigned = true;
+    }
+
+    private void Break(long seq, string reason) => _broken = new VerificationReport(false, _checked, seq, reason, _signedThrough);
+
+    public VerificationReport Result() =>
+        _broken ?? (_anchorSigned ? new VerificationReport(true, _checked, null, null, _signedThrough)
+            : new VerificationReport(false, _checked, anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint", _signedThrough));
+
+    /// <summary>The seq of the last record checked (the anchor's when none was).</summary>
+    public long LastSeq => _expectedSeq - 1;
 }

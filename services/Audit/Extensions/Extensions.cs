@@ -1,5 +1,9 @@
 using Marten;
 using Platform.Audit.Chain;
+using Platform.Audit.Checkpoints;
+using Platform.Audit.Retention;
+using Platform.Audit.Webhooks;
+using Wolverine.ErrorHandling;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Storage;
 
@@ -14,6 +18,43 @@ internal static class Extensions
         builder.AddPlatformAuthentication();
         builder.AddRemoteCredentialVerification();
 
+        builder.Services.AddOptions<CheckpointOptions>().BindConfiguration(CheckpointOptions.Section)
+            .Validate(o => o.EveryRecords >= 1 && o.EverySeconds >= 1, "Audit:Checkpoints:EveryRecords and EverySeconds must be at least 1.")
+            .ValidateOnStart();
+        if (!builder.Environment.IsDevelopment())
+        {
+            // Outside Development the signing key must be managed like any other secret; a generated one kept in
+            // the database would be as forgeable as the records it protects.
+            builder.Services.AddOptions<CheckpointOptions>()
+                .Validate(_ => builder.Configuration[CheckpointSigner.ConfigurationKey] is { Length: > 0 },
+                    $"{CheckpointSigner.ConfigurationKey} (a PKCS#8 PEM ECDSA P-256 key) must be configured outside Development.")
+                .ValidateOnStart();
+        }
+
+        builder.Services.AddSingleton<CheckpointSigner>();
+        builder.Services.AddSingleton<ChainWriter>();
+        builder.Services.AddHostedService<CheckpointTimer>();
+        builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section)
+            .Validate(o => o.Days >= 1 && o.IntervalMinutes >= 1, "Audit:Retention:Days and IntervalMinutes must be at least 1.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<RetentionJob>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RetentionJob>());
+
+        builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
+            .Validate(o => o.MaxAttempts >= 1 && o.InitialRetryDelayMs >= 1 && o.TimeoutSeconds >= 1, "Audit:Webhooks settings must be positive.")
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IWebhookUrlGuard, WebhookUrlGuard>();
+        builder.Services.AddSingleton<WebhookMetrics>();
+#pragma warning disable EXTEXP0001 // experimental API; the alternative is hidden retries under Wolverine's
+        builder.Services.AddHttpClient(DeliverWebhookHandler.HttpClientName)
+            // A redirect could lead to an address the guard never saw.
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            // Retries belong to Wolverine, which spaces them out and dead-letters; no hidden extra attempts here.
+            .RemoveAllResilienceHandlers();
+#pragma warning restore EXTEXP0001
+        var webhookRetryDelays = builder.Configuration.GetSection(WebhookOptions.Section).Get<WebhookOptions>()?.RetryDelays()
+            ?? new WebhookOptions().RetryDelays();
+
         builder.AddCritterStack(Schema,
             marten =>
             {
@@ -25,11 +66,17 @@ internal static class Extensions
                 // A second writer could only fork the chain by overwriting the head; optimistic concurrency
                 // turns that into a retry instead.
                 marten.Schema.For<ChainHead>().UseOptimisticConcurrency(true);
+                marten.Schema.For<AuditCheckpoint>().Identity(c => c.Seq);
+                marten.Schema.For<ChainAnchor>();
+                marten.Schema.For<StoredCheckpointSigningKey>();
+                marten.Schema.For<WebhookEndpoint>().Index(w => w.TenantId);
             },
             wolverine =>
             {
                 wolverine.ConsumeAuditQueue();
                 wolverine.Discovery.IncludeType(typeof(AuditEventHandlers));
+                wolverine.Discovery.IncludeType(typeof(DeliverWebhookHandler));
+                wolverine.OnException<WebhookDeliveryFailedException>().RetryWithCooldown(webhookRetryDelays).Then.MoveToErrorQueue();
             });
     }
 }

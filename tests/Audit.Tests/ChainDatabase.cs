@@ -1,0 +1,98 @@
+extern alias AuditService;
+using AuditService::Platform.Audit.Apis;
+using AuditService::Platform.Audit.Chain;
+using AuditService::Platform.Audit.Checkpoints;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Platform.Contracts;
+using Platform.Contracts.ToolCalls;
+using Platform.Testing;
+using Wolverine;
+using AuditProgram = AuditService::Program;
+
+namespace Platform.Audit.Tests;
+
+/// <summary>
+/// Audit alone on a fresh database, for tests that damage the chain: appends go through the real handlers and
+/// verification through the real endpoint code, without HTTP (so no Auth is needed).
+/// </summary>
+public sealed class ChainDatabase : IAsyncDisposable
+{
+    private ChainDatabase(string database, ServiceHost<AuditProgram> audit)
+    {
+        Database = database;
+        Audit = audit;
+    }
+
+    public string Database { get; }
+    public ServiceHost<AuditProgram> Audit { get; }
+
+    public static async Task<ChainDatabase> StartAsync(PlatformInfrastructure infrastructure, int everyRecords = 3, int everySeconds = 3600, string? database = null)
+    {
+        database ??= await infrastructure.NewDatabaseAsync("audit-chain");
+        var audit = new ServiceHost<AuditProgram>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = database,
+            ["Audit:Checkpoints:EveryRecords"] = everyRecords.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Audit:Checkpoints:EverySeconds"] = everySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }) { UseFakeClock = false };
+        _ = audit.Server;
+        return new ChainDatabase(database, audit);
+    }
+
+    public static ToolCallRecorded Call(string tenant = "acme") =>
+        new(Guid.CreateVersion7(), Guid.CreateVersion7(), "echo", ToolCallOutcomes.Completed, null, new string('a', 64), null, 1.5,
+            new Actor(tenant, "key-" + tenant, "127.0.0.1"), DateTimeOffset.UtcNow, null);
+
+    public async Task AppendAsync(int count, string tenant = "acme")
+    {
+        for (var i = 0; i < count; i++)
+        {
+            await using var scope = Audit.Services.CreateAsyncScope();
+            await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(Call(tenant), TestContext.Current.CancellationToken);
+        }
+    }
+
+    public async Task<VerificationReport> VerifyAsync()
+    {
+        await using var session = Audit.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        var result = await AuditApi.VerifyAsync(session, Audit.Services.GetRequiredService<CheckpointSigner>(), TestContext.Current.CancellationToken);
+        return result.Value!;
+    }
+
+    public async Task<List<AuditCheckpoint>> CheckpointsAsync()
+    {
+        await using var session = Audit.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        return [.. await session.Query<AuditCheckpoint>().OrderBy(c => c.Seq).ToListAsync(TestContext.Current.CancellationToken)];
+    }
+
+    public async Task<List<AuditRecord>> RecordsAsync()
+    {
+        await using var session = Audit.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        return [.. await session.Query<AuditRecord>().OrderBy(r => r.Seq).ToListAsync(TestContext.Current.CancellationToken)];
+    }
+
+    /// <summary>What an operator with database access could do: plain SQL on the audit schema.</summary>
+    public async Task<int> SqlAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The service registers its data source as an instance, which the container does not dispose; without this
+        // every finished test would leave its idle pooled connections open until the server runs out of slots.
+        var dataSource = Audit.Services.GetRequiredService<NpgsqlDataSource>();
+        await Audit.DisposeAsync();
+        await dataSource.DisposeAsync();
+    }
+}
