@@ -30,10 +30,11 @@ public static class CritterStackExtensions
         Action<WolverineOptions> configureWolverine)
     {
         var connectionString = PostgresConnectionString(builder.Configuration);
-        var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = schema }.Build();
-        builder.Services.AddSingleton(dataSource);
+        // Built by the container (not registered as an instance) so that it is disposed, with its pooled
+        // connections, when the host stops.
+        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = schema }.Build());
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
-            "postgres", sp => new PostgresHealthCheck(dataSource), HealthStatus.Unhealthy, [Extensions.ReadinessTag]));
+            "postgres", sp => new PostgresHealthCheck(sp.GetRequiredService<NpgsqlDataSource>()), HealthStatus.Unhealthy, [Extensions.ReadinessTag]));
 
         builder.Services.CritterStackDefaults(defaults =>
         {
