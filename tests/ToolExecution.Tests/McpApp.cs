@@ -1,10 +1,12 @@
 extern alias AuthService;
 extern alias ToolExecutionService;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
+using Platform.Sandbox.Network;
 using Platform.Testing;
 using AuthProgram = AuthService::Program;
 using ToolExecutionProgram = ToolExecutionService::Program;
@@ -20,23 +22,56 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
     public ServiceHost<ToolExecutionProgram> Tools { get; private set; } = null!;
     public string Database { get; private set; } = "";
 
+    /// <summary>Holds one workspace folder per tenant; deleted with the fixture.</summary>
+    public string WorkspacesRoot { get; } = Path.Join(Path.GetTempPath(), "platform-tests-ws-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The tenant whose <c>http_fetch</c> is limited by <see cref="AllowlistedHost"/>.</summary>
+    public const string AllowlistTenant = "allowlisted";
+    public const string AllowlistedHost = "allowed.fetch.test";
+
+    /// <summary>
+    /// Test-only DNS: <c>*.fetch.test</c> names the loopback listener a test starts, the only blocked address the
+    /// fetcher is allowed to reach (a literal 127.0.0.1 in a URL stays refused); <c>*.internal.test</c> answers with
+    /// cloud metadata's address, which stays blocked. Everything else fails to resolve, so no test leaves the machine.
+    /// </summary>
+    private static readonly FetcherSettings LoopbackFetcher = new()
+    {
+        Resolve = (host, _) => Task.FromResult<IPAddress[]>(
+            host.EndsWith(".fetch.test", StringComparison.OrdinalIgnoreCase) ? [IPAddress.Loopback]
+            : host.EndsWith(".internal.test", StringComparison.OrdinalIgnoreCase) ? [IPAddress.Parse("169.254.169.254")]
+            : []),
+        ExemptAddresses = [IPAddress.Loopback],
+    };
+
     public async ValueTask InitializeAsync()
     {
         Database = await infrastructure.NewDatabaseAsync("tools");
         Auth = new ServiceHost<AuthProgram>(InProcessAuth.Settings(Database, AdminKey));
-        Tools = new ServiceHost<ToolExecutionProgram>(new Dictionary<string, string?> { ["ConnectionStrings:postgres"] = Database },
-            InProcessAuth.RouteAuthClientTo(Auth))
+        var routeAuth = InProcessAuth.RouteAuthClientTo(Auth);
+        Tools = new ServiceHost<ToolExecutionProgram>(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:postgres"] = Database,
+            ["Tools:Workspaces:Root"] = WorkspacesRoot,
+            ["Tools:Workspaces:QuotaBytes"] = "4096",
+            ["Tools:Workspaces:MaxWriteBytes"] = "2048",
+            ["Tools:HttpFetch:MaxResponseBytes"] = "1024",
+            [$"Tools:HttpFetch:AllowedHosts:{AllowlistTenant}:0"] = AllowlistedHost,
+        }, services =>
+        {
+            routeAuth(services);
+            services.AddSingleton(LoopbackFetcher);
+        })
         { UseFakeClock = false };
         _ = Auth.Server;
         _ = Tools.Server;
     }
 
     /// <summary>Creates a tenant and a key with the given scopes and tool patterns; returns the plaintext key.</summary>
-    public async Task<string> KeyAsync(string[] scopes, string[]? toolPatterns = null)
+    public async Task<string> KeyAsync(string[] scopes, string[]? toolPatterns = null, string? tenant = null)
     {
         using var admin = Auth.CreateClient();
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        var tenant = "t" + Guid.NewGuid().ToString("N")[..10];
+        tenant ??= "t" + Guid.NewGuid().ToString("N")[..10];
         (await admin.PostAsJsonAsync("/admin/tenants", new { id = tenant, name = "T" })).EnsureSuccessStatusCode();
         var response = await admin.PostAsJsonAsync($"/admin/tenants/{tenant}/keys", new { name = "k", scopes, toolPatterns });
         response.EnsureSuccessStatusCode();
@@ -59,5 +94,9 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
     {
         await Tools.DisposeAsync();
         await Auth.DisposeAsync();
+        if (Directory.Exists(WorkspacesRoot))
+        {
+            Directory.Delete(WorkspacesRoot, recursive: true);
+        }
     }
 }

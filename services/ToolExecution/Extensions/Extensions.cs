@@ -26,6 +26,7 @@ internal static class Extensions
         builder.Services.AddMcpServer(server => server.ServerInfo = new() { Name = "platform", Version = "1.0.0" })
             .WithHttpTransport(http => http.Stateless = !mcp.Stateful)
             .WithTools<EchoTool>()
+            .WithBuiltInTools(builder.Configuration)
             .WithRequestFilters(filters =>
             {
                 filters.AddListToolsFilter(ToolAccessFilters.ListTools);
