@@ -14,7 +14,7 @@ using ToolExecutionProgram = ToolExecutionService::Program;
 namespace Platform.ToolExecution.Tests;
 
 /// <summary>ToolExecution in-process, verifying keys through a real in-process Auth, both on one fresh database.</summary>
-public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
+public class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
 {
     public const string AdminKey = "mcp_admin_tool-execution-tests-key-0123456789";
 
@@ -48,7 +48,7 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
         Database = await infrastructure.NewDatabaseAsync("tools");
         Auth = new ServiceHost<AuthProgram>(InProcessAuth.Settings(Database, AdminKey));
         var routeAuth = InProcessAuth.RouteAuthClientTo(Auth);
-        Tools = new ServiceHost<ToolExecutionProgram>(new Dictionary<string, string?>
+        var settings = new Dictionary<string, string?>(ExtraSettings)
         {
             ["ConnectionStrings:postgres"] = Database,
             ["Tools:Workspaces:Root"] = WorkspacesRoot,
@@ -56,7 +56,8 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
             ["Tools:Workspaces:MaxWriteBytes"] = "2048",
             ["Tools:HttpFetch:MaxResponseBytes"] = "1024",
             [$"Tools:HttpFetch:AllowedHosts:{AllowlistTenant}:0"] = AllowlistedHost,
-        }, services =>
+        };
+        Tools = new ServiceHost<ToolExecutionProgram>(settings, services =>
         {
             routeAuth(services);
             services.AddSingleton(LoopbackFetcher);
@@ -90,8 +91,12 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
         return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Settings a derived fixture adds to the ToolExecution host, such as upstream servers.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
+
+    public virtual async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         await Tools.DisposeAsync();
         await Auth.DisposeAsync();
         if (Directory.Exists(WorkspacesRoot))

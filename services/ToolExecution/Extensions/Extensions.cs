@@ -4,6 +4,7 @@ using Platform.ServiceDefaults.Storage;
 using Platform.ToolExecution.Calls;
 using Platform.ToolExecution.Mcp;
 using Platform.ToolExecution.Tools.BuiltIn;
+using Platform.ToolExecution.Upstreams;
 
 namespace Platform.ToolExecution.Extensions;
 
@@ -27,6 +28,7 @@ internal static class Extensions
             .WithHttpTransport(http => http.Stateless = !mcp.Stateful)
             .WithTools<EchoTool>()
             .WithBuiltInTools(builder.Configuration)
+            .WithUpstreams()
             .WithRequestFilters(filters =>
             {
                 filters.AddListToolsFilter(ToolAccessFilters.ListTools);
