@@ -43,7 +43,7 @@ public class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
         ExemptAddresses = [IPAddress.Loopback],
     };
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         Database = await infrastructure.NewDatabaseAsync("tools");
         Auth = new ServiceHost<AuthProgram>(InProcessAuth.Settings(Database, AdminKey));
