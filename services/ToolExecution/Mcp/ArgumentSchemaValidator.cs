@@ -20,7 +20,18 @@ internal static partial class ArgumentSchemaValidator
     public static async Task<string?> ValidateAsync(JsonElement inputSchema, IDictionary<string, JsonElement>? arguments)
     {
         var schemaText = inputSchema.GetRawText();
-        var schema = await Schemas.GetOrAdd(schemaText, text => new Lazy<Task<JsonSchema>>(() => JsonSchema.FromJsonAsync(text))).Value;
+        JsonSchema schema;
+        try
+        {
+            schema = await Schemas.GetOrAdd(schemaText, text => new Lazy<Task<JsonSchema>>(() =>
+                JsonSchema.FromJsonAsync(text, documentPath: null, s => new LocalReferencesOnly(s)))).Value;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Fail closed: a tool whose schema cannot be checked does not run.
+            return "the tool's input schema cannot be used for validation";
+        }
+
         var json = JsonSerializer.Serialize(arguments ?? new Dictionary<string, JsonElement>());
 
         ICollection<ValidationError> errors;
@@ -44,6 +55,19 @@ internal static partial class ArgumentSchemaValidator
         var field = string.IsNullOrEmpty(path) ? error.Property : path;
         var problem = KindWords().Replace(error.Kind.ToString(), " $1").Trim().ToLowerInvariant();
         return string.IsNullOrEmpty(field) ? problem : $"'{field}': {problem}";
+    }
+
+    /// <summary>
+    /// Schemas come from upstream servers too; NJsonSchema would otherwise fetch a remote or file <c>$ref</c>, an SSRF
+    /// and file-read path outside every guard.
+    /// </summary>
+    private sealed class LocalReferencesOnly(JsonSchema schema) : JsonReferenceResolver(new JsonSchemaAppender(schema, new DefaultTypeNameGenerator()))
+    {
+        public override Task<NJsonSchema.References.IJsonReference> ResolveFileReferenceAsync(string filePath, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("file references in tool schemas are not followed");
+
+        public override Task<NJsonSchema.References.IJsonReference> ResolveUrlReferenceAsync(string url, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException("remote references in tool schemas are not followed");
     }
 
     [GeneratedRegex("(?<=[a-z])([A-Z])")]
