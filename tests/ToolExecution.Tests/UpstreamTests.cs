@@ -12,7 +12,7 @@ namespace Platform.ToolExecution.Tests;
 /// </summary>
 public sealed class EverythingApp(PlatformInfrastructure infrastructure) : McpApp(infrastructure)
 {
-    public static readonly string? Node = Sandbox();
+    public static readonly string? Node = FindNode();
 
     public string Marker { get; } = "--platform-test-" + Guid.NewGuid().ToString("N");
 
@@ -64,7 +64,7 @@ public sealed class EverythingApp(PlatformInfrastructure infrastructure) : McpAp
         }
     }
 
-    private static string? Sandbox() =>
+    private static string? FindNode() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Join(dir, "node")).FirstOrDefault(File.Exists);
 
