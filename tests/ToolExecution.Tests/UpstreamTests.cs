@@ -18,6 +18,8 @@ public sealed class EverythingApp(PlatformInfrastructure infrastructure) : McpAp
 
     public static string ServerScript => Path.Join(RepositoryRoot(), "eng", "node", "node_modules", "@modelcontextprotocol", "server-everything", "dist", "index.js");
 
+    public static string ConcurrencyScript => Path.Join(RepositoryRoot(), "eng", "node", "test-servers", "concurrency.mjs");
+
     protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
         ["Upstreams:everything:Command"] = Node ?? "node",
@@ -29,6 +31,10 @@ public sealed class EverythingApp(PlatformInfrastructure infrastructure) : McpAp
         ["Upstreams:everything:MaxOutputBytes"] = "4096",
         ["Upstreams:everything:MaxConcurrency"] = "2",
         ["Upstreams:everything:MaxRestartBackoff"] = "00:00:01",
+        ["Upstreams:counter:Command"] = Node ?? "node",
+        ["Upstreams:counter:Args:0"] = ConcurrencyScript,
+        ["Upstreams:counter:Args:1"] = Marker,
+        ["Upstreams:counter:MaxConcurrency"] = "2",
     };
 
     /// <summary>Process ids whose command line carries this fixture's marker.</summary>
@@ -153,6 +159,24 @@ public sealed class UpstreamTests(EverythingApp app) : IClassFixture<EverythingA
 
         Assert.True(result.IsError);
         Assert.Contains("the limit is 4096", TextOf(result), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_more_calls_than_the_concurrency_cap_reach_the_upstream_at_once()
+    {
+        await using var client = await ReadyClientAsync();
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (!(await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "counter.slow"))
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the counter upstream's tools did not appear within 30 s");
+            await Task.Delay(50, Ct);
+        }
+
+        var calls = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => CallAsync(client, "counter.slow", new { ms = 200 }).AsTask()));
+        var max = await CallAsync(client, "counter.max-in-flight", new { });
+
+        Assert.All(calls, call => Assert.NotEqual(true, call.IsError));
+        Assert.Equal("2", TextOf(max));
     }
 
     [Fact]
