@@ -20,6 +20,8 @@ public sealed class EverythingApp(PlatformInfrastructure infrastructure) : McpAp
 
     public static string ConcurrencyScript => Path.Join(RepositoryRoot(), "eng", "node", "test-servers", "concurrency.mjs");
 
+    public static string BrokenScript => Path.Join(RepositoryRoot(), "eng", "node", "test-servers", "broken.mjs");
+
     protected override IReadOnlyDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
         ["Upstreams:everything:Command"] = Node ?? "node",
@@ -35,6 +37,10 @@ public sealed class EverythingApp(PlatformInfrastructure infrastructure) : McpAp
         ["Upstreams:counter:Args:0"] = ConcurrencyScript,
         ["Upstreams:counter:Args:1"] = Marker,
         ["Upstreams:counter:MaxConcurrency"] = "2",
+        ["Upstreams:broken:Command"] = Node ?? "node",
+        ["Upstreams:broken:Args:0"] = BrokenScript,
+        ["Upstreams:broken:Args:1"] = Marker,
+        ["Upstreams:broken:Timeout"] = "00:00:01",
     };
 
     /// <summary>Process ids whose command line carries this fixture's marker.</summary>
@@ -177,6 +183,25 @@ public sealed class UpstreamTests(EverythingApp app) : IClassFixture<EverythingA
 
         Assert.All(calls, call => Assert.NotEqual(true, call.IsError));
         Assert.Equal("2", TextOf(max));
+    }
+
+    [Fact]
+    public async Task An_upstream_answering_with_broken_json_rpc_gives_a_tool_error()
+    {
+        await using var client = await ReadyClientAsync();
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (!(await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "broken.garble"))
+        {
+            Assert.True(DateTimeOffset.UtcNow < deadline, "the broken upstream's tool did not appear within 30 s");
+            await Task.Delay(50, Ct);
+        }
+
+        var result = await CallAsync(client, "broken.garble", new { });
+        var echo = await CallAsync(client, "everything.echo", new { message = "still fine" });
+
+        Assert.True(result.IsError);
+        Assert.Contains("upstream 'broken'", TextOf(result), StringComparison.Ordinal);
+        Assert.NotEqual(true, echo.IsError);
     }
 
     [Fact]
