@@ -1,10 +1,12 @@
 extern alias AuthService;
 extern alias ToolExecutionService;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
+using Platform.Sandbox.Network;
 using Platform.Testing;
 using AuthProgram = AuthService::Program;
 using ToolExecutionProgram = ToolExecutionService::Program;
@@ -12,7 +14,7 @@ using ToolExecutionProgram = ToolExecutionService::Program;
 namespace Platform.ToolExecution.Tests;
 
 /// <summary>ToolExecution in-process, verifying keys through a real in-process Auth, both on one fresh database.</summary>
-public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
+public class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
 {
     public const string AdminKey = "mcp_admin_tool-execution-tests-key-0123456789";
     public const string Issuer = "http://auth.test";
@@ -21,7 +23,28 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
     public ServiceHost<ToolExecutionProgram> Tools { get; private set; } = null!;
     public string Database { get; private set; } = "";
 
-    public async ValueTask InitializeAsync()
+    /// <summary>Holds one workspace folder per tenant; deleted with the fixture.</summary>
+    public string WorkspacesRoot { get; } = Path.Join(Path.GetTempPath(), "platform-tests-ws-" + Guid.NewGuid().ToString("N"));
+
+    /// <summary>The tenant whose <c>http_fetch</c> is limited by <see cref="AllowlistedHost"/>.</summary>
+    public const string AllowlistTenant = "allowlisted";
+    public const string AllowlistedHost = "allowed.fetch.test";
+
+    /// <summary>
+    /// Test-only DNS: <c>*.fetch.test</c> names the loopback listener a test starts, the only blocked address the
+    /// fetcher is allowed to reach (a literal 127.0.0.1 in a URL stays refused); <c>*.internal.test</c> answers with
+    /// cloud metadata's address, which stays blocked. Everything else fails to resolve, so no test leaves the machine.
+    /// </summary>
+    private static readonly FetcherSettings LoopbackFetcher = new()
+    {
+        Resolve = (host, _) => Task.FromResult<IPAddress[]>(
+            host.EndsWith(".fetch.test", StringComparison.OrdinalIgnoreCase) ? [IPAddress.Loopback]
+            : host.EndsWith(".internal.test", StringComparison.OrdinalIgnoreCase) ? [IPAddress.Parse("169.254.169.254")]
+            : []),
+        ExemptAddresses = [IPAddress.Loopback],
+    };
+
+    public virtual async ValueTask InitializeAsync()
     {
         Database = await infrastructure.NewDatabaseAsync("tools");
         var authSettings = InProcessAuth.Settings(Database, AdminKey);
@@ -31,24 +54,34 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
         authSettings["Auth:Tokens:Audiences:1"] = "http://other.test/mcp";
         // Tokens are stamped by Auth and checked by ToolExecution: both must share the real clock.
         Auth = new ServiceHost<AuthProgram>(authSettings) { UseFakeClock = false };
-        Tools = new ServiceHost<ToolExecutionProgram>(new Dictionary<string, string?>
-            {
-                ["ConnectionStrings:postgres"] = Database,
-                ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
-                ["Authentication:Tokens:Issuer"] = Issuer,
-            },
-            InProcessAuth.RouteAuthClientTo(Auth))
+        var routeAuth = InProcessAuth.RouteAuthClientTo(Auth);
+        var settings = new Dictionary<string, string?>(ExtraSettings)
+        {
+            ["ConnectionStrings:postgres"] = Database,
+            ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
+            ["Authentication:Tokens:Issuer"] = Issuer,
+            ["Tools:Workspaces:Root"] = WorkspacesRoot,
+            ["Tools:Workspaces:QuotaBytes"] = "4096",
+            ["Tools:Workspaces:MaxWriteBytes"] = "2048",
+            ["Tools:HttpFetch:MaxResponseBytes"] = "1024",
+            [$"Tools:HttpFetch:AllowedHosts:{AllowlistTenant}:0"] = AllowlistedHost,
+        };
+        Tools = new ServiceHost<ToolExecutionProgram>(settings, services =>
+        {
+            routeAuth(services);
+            services.AddSingleton(LoopbackFetcher);
+        })
         { UseFakeClock = false };
         _ = Auth.Server;
         _ = Tools.Server;
     }
 
     /// <summary>Creates a tenant and a key with the given scopes and tool patterns; returns the plaintext key.</summary>
-    public async Task<string> KeyAsync(string[] scopes, string[]? toolPatterns = null, string? plan = null)
+    public async Task<string> KeyAsync(string[] scopes, string[]? toolPatterns = null, string? tenant = null, string? plan = null)
     {
         using var admin = Auth.CreateClient();
         admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
-        var tenant = "t" + Guid.NewGuid().ToString("N")[..10];
+        tenant ??= "t" + Guid.NewGuid().ToString("N")[..10];
         (await admin.PostAsJsonAsync("/admin/tenants", new { id = tenant, name = "T", plan })).EnsureSuccessStatusCode();
         var response = await admin.PostAsJsonAsync($"/admin/tenants/{tenant}/keys", new { name = "k", scopes, toolPatterns });
         response.EnsureSuccessStatusCode();
@@ -82,9 +115,17 @@ public sealed class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifeti
         return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
     }
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Settings a derived fixture adds to the ToolExecution host, such as upstream servers.</summary>
+    protected virtual IReadOnlyDictionary<string, string?> ExtraSettings { get; } = new Dictionary<string, string?>();
+
+    public virtual async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         await Tools.DisposeAsync();
         await Auth.DisposeAsync();
+        if (Directory.Exists(WorkspacesRoot))
+        {
+            Directory.Delete(WorkspacesRoot, recursive: true);
+        }
     }
 }

@@ -5,6 +5,7 @@ using Platform.ToolExecution.Calls;
 using Platform.ToolExecution.Mcp;
 using Platform.ToolExecution.RateLimits;
 using Platform.ToolExecution.Tools.BuiltIn;
+using Platform.ToolExecution.Upstreams;
 
 namespace Platform.ToolExecution.Extensions;
 
@@ -35,6 +36,8 @@ internal static class Extensions
         builder.Services.AddMcpServer(server => server.ServerInfo = new() { Name = "platform", Version = "1.0.0" })
             .WithHttpTransport(http => http.Stateless = !mcp.Stateful)
             .WithTools<EchoTool>()
+            .WithBuiltInTools(builder.Configuration)
+            .WithUpstreams()
             .WithRequestFilters(filters =>
             {
                 filters.AddListToolsFilter(ToolAccessFilters.ListTools);

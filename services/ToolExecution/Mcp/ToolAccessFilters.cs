@@ -44,6 +44,13 @@ internal static class ToolAccessFilters
                 throw new McpProtocolException($"Tool '{toolName}' is not available to this credential.", McpErrorCode.InvalidParams);
             }
 
+            if (context.MatchedPrimitive is McpServerTool tool
+                && await ArgumentSchemaValidator.ValidateAsync(tool.ProtocolTool.InputSchema, context.Params?.Arguments) is { } invalid)
+            {
+                await recorder.RecordAsync(call, CallOutcome.Rejected(RejectionReasons.InvalidArguments));
+                throw new McpProtocolException($"Invalid arguments for tool '{toolName}': {invalid}.", McpErrorCode.InvalidParams);
+            }
+
             var timeout = services.GetRequiredService<IOptions<McpOptions>>().Value.DefaultToolTimeout;
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
             deadline.CancelAfter(timeout);

@@ -1,0 +1,50 @@
+extern alias ToolExecutionService;
+using ToolExecutionService::Platform.ToolExecution.Upstreams;
+
+namespace Platform.ToolExecution.Tests;
+
+public sealed class StdioLaunchTests
+{
+    private static readonly UpstreamOptions Server = new()
+    {
+        Command = "node",
+        Args = ["server.js", "--flag"],
+        CpuSeconds = 10,
+        AddressSpaceBytes = 1024,
+        FileSizeBytes = 2048,
+        MaxProcesses = 16,
+    };
+
+    [Fact]
+    public void Without_bubblewrap_the_command_runs_under_prlimit_only()
+    {
+        var line = StdioLaunch.Build(Server, bwrapPath: null, "/usr/bin/prlimit");
+
+        Assert.False(line.Sandboxed);
+        Assert.Equal("/usr/bin/prlimit", line.Command);
+        Assert.Equal(["--cpu=10", "--as=1024", "--fsize=2048", "--nproc=16", "--", "node", "server.js", "--flag"], line.Arguments);
+    }
+
+    [Fact]
+    public void With_bubblewrap_the_system_is_read_only_and_the_network_is_cut()
+    {
+        var line = StdioLaunch.Build(Server, "/usr/bin/bwrap", "/usr/bin/prlimit");
+
+        Assert.True(line.Sandboxed);
+        Assert.Equal("/usr/bin/bwrap", line.Command);
+        Assert.Equal(["--ro-bind", "/", "/"], line.Arguments.Take(3));
+        Assert.Contains("--unshare-net", line.Arguments);
+        Assert.Contains("--unshare-pid", line.Arguments);
+        Assert.Contains("--die-with-parent", line.Arguments);
+        Assert.Equal(["--", "/usr/bin/prlimit", "--cpu=10"], line.Arguments.SkipWhile(a => a != "--").Take(3));
+        Assert.Equal(["node", "server.js", "--flag"], line.Arguments.TakeLast(3));
+    }
+
+    [Fact]
+    public void An_upstream_allowed_the_network_keeps_it()
+    {
+        var line = StdioLaunch.Build(new UpstreamOptions { Command = "x", AllowNetwork = true }, "/usr/bin/bwrap", "prlimit");
+
+        Assert.DoesNotContain("--unshare-net", line.Arguments);
+    }
+}
