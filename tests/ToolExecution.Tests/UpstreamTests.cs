@@ -7,7 +7,7 @@ using Platform.Testing;
 namespace Platform.ToolExecution.Tests;
 
 /// <summary>
-/// ToolExecution with <c>@modelcontextprotocol/server-everything</c> (installed into <c>eng/node</c> by <c>.ci/run</c>)
+/// ToolExecution with <c>@modelcontextprotocol/server-everything</c> (installed into <c>eng/node</c> on first use)
 /// as the stdio upstream <c>everything</c>. A marker argument lets the tests find its processes in <c>/proc</c>.
 /// </summary>
 public sealed class EverythingApp(PlatformInfrastructure infrastructure) : McpApp(infrastructure)
@@ -49,6 +49,16 @@ public sealed class EverythingApp(PlatformInfrastructure infrastructure) : McpAp
             .Select(dir => (Pid: int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0, Dir: dir))
             .Where(p => p.Pid > 0 && CommandLine(p.Dir).Contains(Marker, StringComparison.Ordinal))
             .Select(p => p.Pid)];
+
+    public override async ValueTask InitializeAsync()
+    {
+        if (Node is not null)
+        {
+            await NodePackages.EnsureInstalledAsync(Path.Join(RepositoryRoot(), "eng", "node"), ServerScript);
+        }
+
+        await base.InitializeAsync();
+    }
 
     public override async ValueTask DisposeAsync()
     {
