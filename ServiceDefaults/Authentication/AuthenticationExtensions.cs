@@ -22,6 +22,7 @@ public static class AuthenticationExtensions
         builder.Services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
             .AddScheme<BearerAuthenticationOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, o => configure?.Invoke(o));
         builder.Services.AddAuthorizationBuilder().AddScopePolicies();
+        builder.Services.AddSingleton<AuthenticationMetrics>();
         return builder;
     }
 

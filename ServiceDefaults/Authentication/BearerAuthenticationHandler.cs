@@ -94,6 +94,7 @@ public sealed class BearerAuthenticationHandler(
 
     private AuthenticateResult Fail(string reason, string detail)
     {
+        Context.RequestServices.GetRequiredService<AuthenticationMetrics>().Failed(reason);
         Context.Items[FailureReasonItem] = reason;
         Context.Items[FailureDetailItem] = detail;
         return AuthenticateResult.Fail(reason);

@@ -104,6 +104,35 @@ public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_tool_call_and_its_audit_record_share_one_trace_id()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var auth = platform.Client("auth", platform.AdminKey);
+        (await auth.PostAsJsonAsync("/admin/tenants", new { id = "tracing", name = "Tracing" }, ct)).EnsureSuccessStatusCode();
+        var issued = await (await auth.PostAsJsonAsync("/admin/tenants/tracing/keys", new { name = "t", roles = new[] { "write" } }, ct))
+            .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(ct);
+        var traceId = System.Security.Cryptography.RandomNumberGenerator.GetHexString(32, lowercase: true);
+
+        using var http = platform.Client("tool-execution", issued.GetProperty("key").GetString());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp")
+        {
+            Content = new StringContent("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"traced"}}}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Add("traceparent", $"00-{traceId}-{System.Security.Cryptography.RandomNumberGenerator.GetHexString(16, lowercase: true)}-01");
+        (await http.SendAsync(request, ct)).EnsureSuccessStatusCode();
+
+        using var audit = platform.Client("audit", platform.AdminKey);
+        var keyId = issued.GetProperty("apiKey").GetProperty("keyId").GetString();
+        var record = await EventuallyAsync(async () =>
+            (await audit.GetFromJsonAsync<JsonElement>($"/audit/records?keyId={keyId}&action=tool.call", ct)).GetProperty("records").EnumerateArray().FirstOrDefault(),
+            r => r.ValueKind == JsonValueKind.Object);
+
+        Assert.Equal(traceId, record.GetProperty("traceId").GetString());
+    }
+
+    [Fact]
     public async Task Call_without_a_key_gets_401_with_a_bearer_challenge()
     {
         using var http = platform.Client("tool-execution", null);

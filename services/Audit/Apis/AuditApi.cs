@@ -76,7 +76,7 @@ public static class AuditApi
     }
 
     /// <summary>Verifies the whole chain from its anchor, records and checkpoints, page by page, with constant memory.</summary>
-    public static async Task<Ok<VerificationReport>> VerifyAsync(IQuerySession session, CheckpointSigner signer, CancellationToken ct)
+    public static async Task<Ok<VerificationReport>> VerifyAsync(IQuerySession session, CheckpointSigner signer, AuditMetrics metrics, CancellationToken ct)
     {
         var anchor = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
         var verifier = new ChainVerifier(anchor?.Seq ?? 0, anchor?.Hash, await signer.KeyRingAsync(ct).ConfigureAwait(false));
@@ -101,6 +101,11 @@ public static class AuditApi
             // The tail was cut: the head remembers a longer chain than the table holds.
             result = new VerificationReport(false, result.Checked, verifier.LastSeq + 1,
                 $"the chain head is at seq {head.Seq} but the records end at seq {verifier.LastSeq} (records were deleted from the tail)", result.SignedThroughSeq);
+        }
+
+        if (!result.Ok)
+        {
+            metrics.VerifyFailed();
         }
 
         return TypedResults.Ok(result);

@@ -11,7 +11,7 @@ namespace Platform.Audit.Chain;
 /// Extends the chain by one record inside the caller's session; the caller's transaction commits it. Every
 /// <see cref="CheckpointOptions.EveryRecords"/>-th record also gets a signed checkpoint in the same transaction.
 /// </summary>
-public sealed class ChainWriter(CheckpointSigner signer, IOptions<CheckpointOptions> options, TimeProvider time)
+public sealed class ChainWriter(CheckpointSigner signer, IOptions<CheckpointOptions> options, AuditMetrics metrics, TimeProvider time)
 {
     public async Task AppendAsync(IDocumentSession session, IMessageBus bus, AuditEntry entry, CancellationToken ct)
     {
@@ -33,6 +33,7 @@ public sealed class ChainWriter(CheckpointSigner signer, IOptions<CheckpointOpti
         }
 
         await EnqueueWebhooksAsync(session, bus, record, ct).ConfigureAwait(false);
+        metrics.Appended(record.Action, time.GetUtcNow() - entry.At);
     }
 
     /// <summary>Deliveries go out through the same outbox transaction as the append: no record, no delivery.</summary>

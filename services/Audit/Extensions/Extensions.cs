@@ -33,6 +33,7 @@ internal static class Extensions
 
         builder.Services.AddSingleton<CheckpointSigner>();
         builder.Services.AddSingleton<ChainWriter>();
+        builder.Services.AddSingleton<AuditMetrics>();
         builder.Services.AddHostedService<CheckpointTimer>();
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section)
             .Validate(o => o.Days >= 1 && o.IntervalMinutes >= 1, "Audit:Retention:Days and IntervalMinutes must be at least 1.")
