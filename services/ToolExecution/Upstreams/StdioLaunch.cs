@@ -41,6 +41,13 @@ public static class StdioLaunch
             "--die-with-parent",
             "--new-session",
         };
+
+        // The private /tmp would hide a server installed under /tmp (a checkout there, say): show such folders again,
+        // read-only, on top of it.
+        foreach (var folder in FoldersUnderTmp([upstream.Command!, .. upstream.Args, upstream.WorkingDirectory]))
+        {
+            sandbox.AddRange(["--ro-bind", folder, folder]);
+        }
         if (!upstream.AllowNetwork)
         {
             sandbox.Add("--unshare-net");
@@ -56,6 +63,14 @@ public static class StdioLaunch
         sandbox.AddRange(limited);
         return new(bwrapPath, sandbox, Sandboxed: true);
     }
+
+    private static IEnumerable<string> FoldersUnderTmp(IEnumerable<string?> paths) =>
+        paths.OfType<string>()
+            .Where(p => p.StartsWith("/tmp/", StringComparison.Ordinal) && !p.Contains("/../", StringComparison.Ordinal))
+            .Select(p => "/tmp/" + p["/tmp/".Length..].Split('/')[0])
+            .Where(Directory.Exists)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal);
 
     /// <summary>Finds an executable on <c>PATH</c>, the way the shell would.</summary>
     public static string? Which(string name) =>
