@@ -47,4 +47,27 @@ public sealed class StdioLaunchTests
 
         Assert.DoesNotContain("--unshare-net", line.Arguments);
     }
+
+    [Fact]
+    public void A_server_installed_under_tmp_stays_visible_read_only_inside_the_private_tmp()
+    {
+        var folder = Directory.CreateTempSubdirectory("stdio-launch-");
+        try
+        {
+            var script = Path.Join(folder.FullName, "node_modules", "server", "index.js");
+            var line = StdioLaunch.Build(new UpstreamOptions { Command = "node", Args = [script] }, "/usr/bin/bwrap", "prlimit");
+            var arguments = line.Arguments.ToList();
+            var tmpfs = arguments.IndexOf("/tmp");
+            var bind = arguments.IndexOf(folder.FullName);
+
+            Assert.True(tmpfs > 0 && arguments[tmpfs - 1] == "--tmpfs");
+            Assert.True(bind > tmpfs, "the folder is bound after the private /tmp, so it shows on top of it");
+            Assert.Equal("--ro-bind", arguments[bind - 1]);
+            Assert.Equal(folder.FullName, arguments[bind + 1]);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
 }
