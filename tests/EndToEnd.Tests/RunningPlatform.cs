@@ -18,6 +18,9 @@ public sealed class RunningPlatform(PlatformInfrastructure infrastructure) : IAs
     public StringWriter Output { get; } = new();
     public IReadOnlyDictionary<string, RunningService> Services { get; private set; } = new Dictionary<string, RunningService>();
     public string AdminKey { get; private set; } = "";
+
+    /// <summary>The platform's database, for tests that act as an operator with direct database access.</summary>
+    public string PostgresConnectionString { get; private set; } = "";
     public Task<int> Run => _run ?? throw new InvalidOperationException("not started");
 
     public Uri Url(string service) => Services[service].Url;
@@ -30,7 +33,7 @@ public sealed class RunningPlatform(PlatformInfrastructure infrastructure) : IAs
             RepositoryRoot = RepositoryRoot.Find(),
             Services = PlatformModel.Services,
             DataDirectoryOverride = _data.FullName,
-            PostgresConnectionString = await infrastructure.NewDatabaseAsync("e2e"),
+            PostgresConnectionString = PostgresConnectionString = await infrastructure.NewDatabaseAsync("e2e"),
             RedisConnectionString = infrastructure.RedisConnectionString,
             KeepData = false,
             BuildServices = false,

@@ -68,5 +68,10 @@ public sealed class ToolCallRateLimits(RedisRateLimiter limiter, IOptionsMonitor
         };
     }
 
-    private static RateLimit? Rate(int perWindow, TimeSpan window) => perWindow > 0 ? new RateLimit(perWindow, window) : null;
+    /// <summary>
+    /// A limit finer than GCRA can space (more than one request per microsecond) is effectively no limit; treating it
+    /// as none keeps an over-generous plan from failing every call.
+    /// </summary>
+    private static RateLimit? Rate(int perWindow, TimeSpan window) =>
+        perWindow > 0 && perWindow <= window.TotalMilliseconds * 1000 ? new RateLimit(perWindow, window) : null;
 }
