@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using System.Globalization;
+using Platform.AppHost.Orchestration;
+using Platform.Bench;
+using Platform.Bench.Measurement;
+using Platform.Bench.Scenarios;
+using Platform.Provisioning;
+
+var root = RepositoryRoot.Find();
+var arguments = args.ToList();
+string? Option(string name)
+{
+    var index = arguments.IndexOf(name);
+    return index >= 0 && index + 1 < arguments.Count ? arguments[index + 1] : null;
+}
+
+var settings = new BenchSettings
+{
+    RepositoryRoot = root,
+    Runs = int.Parse(Option("--runs") ?? "3", CultureInfo.InvariantCulture),
+    OutputPath = Option("--out") ?? Path.Combine(root, "docs", "benchmarks.md"),
+    Scenarios = (Option("--scenarios") ?? "ratelimit,verify,mcp").Split(',').ToHashSet(StringComparer.Ordinal),
+    CommandLine = "dotnet bench/Platform.Bench/bin/Release/net10.0/Platform.Bench.dll " + string.Join(' ', args),
+};
+
+var clock = Stopwatch.StartNew();
+var results = new Results();
+var data = Directory.CreateTempSubdirectory("platform-bench-");
+var provisioning = new ProvisioningOptions
+{
+    DataDirectory = data.FullName,
+    UseContainers = false,
+    Progress = line => Console.WriteLine($"  {line}"),
+};
+
+try
+{
+    await using var redis = await Infrastructure.ProvisionRedisAsync(provisioning, preferred: RedisFlavor.RedisServer);
+    if (settings.Scenarios.Contains("ratelimit"))
+    {
+        for (var run = 1; run <= settings.Runs; run++)
+        {
+            Console.WriteLine($"rate limiter on {redis.Flavor}, run {run}/{settings.Runs}");
+            await new RateLimiterBench(redis.ConnectionString, redis.Flavor, settings).RunAsync(results, run);
+        }
+
+        RateLimiterBench.Judge(results, redis.Flavor);
+    }
+
+    if (settings.Scenarios.Contains("verify"))
+    {
+        for (var run = 1; run <= settings.Runs; run++)
+        {
+            Console.WriteLine($"cached verification, run {run}/{settings.Runs}");
+            await new CachedVerificationBench(settings).RunAsync(results);
+        }
+
+        CachedVerificationBench.Judge(results);
+    }
+
+    if (settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth"))
+    {
+        await using var postgres = await Infrastructure.ProvisionPostgresAsync(provisioning);
+        await PlatformBench.RunAsync(results, settings, postgres, redis);
+    }
+    else
+    {
+        results.NotMeasured.Add("#3 | Auth /internal/keys/verify uncached and /oauth/token throughput and p99 (scenario not selected)");
+        results.NotMeasured.Add("#4 | MCP echo through the platform vs a bare SDK server (scenario not selected)");
+    }
+}
+finally
+{
+    try
+    {
+        data.Delete(recursive: true);
+    }
+    catch (IOException)
+    {
+    }
+    catch (UnauthorizedAccessException)
+    {
+    }
+}
+
+results.NotMeasured.Add("#4 | proxying server-everything over stdio vs mcp-proxy");
+results.NotMeasured.Add("#8 | platform with JWT instead of an API key; 1 vs 2 ToolExecution replicas; data growth at 10k/100k/1M audit records; audit lag p99");
+results.NotMeasured.Add("#5 | the rate limiter on garnet");
+
+var report = MarkdownReport.Render(results, settings, MachineFacts.Collect(root), clock.Elapsed);
+await File.WriteAllTextAsync(settings.OutputPath, report);
+Console.WriteLine(report);
+return 0;
