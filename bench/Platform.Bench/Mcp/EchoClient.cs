@@ -23,7 +23,10 @@ public sealed class EchoClient(HttpClient http, Uri endpoint, string? bearer)
         Timeout = TimeSpan.FromSeconds(30),
     };
 
-    public async ValueTask<bool> CallAsync()
+    public async ValueTask<bool> CallAsync() => (await CallDescribedAsync().ConfigureAwait(false)) is null;
+
+    /// <summary>Null on success, else what went wrong (status and body), for the check before measuring.</summary>
+    public async ValueTask<string?> CallDescribedAsync()
     {
         var id = Interlocked.Increment(ref _nextId);
         using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
@@ -42,14 +45,14 @@ public sealed class EchoClient(HttpClient http, Uri endpoint, string? bearer)
         }
 
         using var response = await http.SendAsync(request).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
-            return false;
+            return $"{(int)response.StatusCode}: {body}";
         }
 
-        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
         var json = response.Content.Headers.ContentType?.MediaType == "text/event-stream" ? LastData(body) : body;
-        return json is not null && IsEchoResult(json, id);
+        return json is not null && IsEchoResult(json, id) ? null : $"not an echo result for id {id}: {body}";
     }
 
     private static string? LastData(string sse)

@@ -43,10 +43,10 @@ public static class PlatformBench
             ExtraEnvironment = new Dictionary<string, string>
             {
                 // A plan whose limits never deny, so the bench measures the limiter's cost, not its refusals.
-                ["Auth__Plans__bench__RequestsPerMinutePerKey"] = "100000000",
-                ["Auth__Plans__bench__RequestsPerMinutePerTenant"] = "100000000",
-                ["Auth__Plans__bench__RequestsPerMinutePerKeyAndTool"] = "100000000",
-                ["Auth__Plans__bench__ConcurrentCallsPerKey"] = "100000",
+                ["Auth__Plans__bench__RequestsPerMinutePerKey"] = "1000000",
+                ["Auth__Plans__bench__RequestsPerMinutePerTenant"] = "1000000",
+                ["Auth__Plans__bench__RequestsPerMinutePerKeyAndTool"] = "1000000",
+                ["Auth__Plans__bench__ConcurrentCallsPerKey"] = "10000",
             },
             Output = TextWriter.Synchronized(output),
             Ready = services => ready.TrySetResult(services),
@@ -72,9 +72,9 @@ public static class PlatformBench
             await using var bare = await BareMcpServer.StartAsync().ConfigureAwait(false);
             var bareClient = new EchoClient(http, bare.Endpoint, bearer: null);
             var platformClient = new EchoClient(http, mcpUrl, key);
-            if (!await platformClient.CallAsync().ConfigureAwait(false) || !await bareClient.CallAsync().ConfigureAwait(false))
+            if ((await platformClient.CallDescribedAsync().ConfigureAwait(false) ?? await bareClient.CallDescribedAsync().ConfigureAwait(false)) is { } failure)
             {
-                throw new InvalidOperationException("An echo call failed before measuring:\n" + output);
+                throw new InvalidOperationException("An echo call failed before measuring: " + failure + "\n" + output);
             }
 
             double? rate = null;
@@ -203,7 +203,9 @@ public static class PlatformBench
         var pids = services.ToDictionary(s => s.Resource.Name, s => s.ProcessId);
         try
         {
-            await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString).ConfigureAwait(false);
+            var options = ConfigurationOptions.Parse(redis.ConnectionString);
+            options.AllowAdmin = true;
+            await using var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
             var info = (string)(await connection.GetDatabase().ExecuteAsync("INFO", "server").ConfigureAwait(false))!;
             var line = info.Split('\n').FirstOrDefault(l => l.StartsWith("process_id:", StringComparison.Ordinal));
             if (line is not null)
