@@ -48,6 +48,12 @@ public static class MarkdownReport
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"## {scenario}");
             md.AppendLine();
+            if (results.Notes.TryGetValue(scenario, out var note))
+            {
+                md.AppendLine(note);
+                md.AppendLine();
+            }
+
             md.AppendLine("| figure | unit | ours min / median / max | baseline | baseline min / median / max | ratio (ours / baseline) min / median / max |");
             md.AppendLine("|---|---|---|---|---|---|");
             foreach (var c in results.Comparisons.Where(c => c.Scenario == scenario))

@@ -43,6 +43,9 @@ public sealed class Results
 
     public List<string> NotMeasured { get; } = [];
 
+    /// <summary>What a scenario measures and how to read it, printed under its table.</summary>
+    public Dictionary<string, string> Notes { get; } = [];
+
     public IEnumerable<Comparison> Comparisons => _comparisons.Values;
 
     public Comparison Comparison(string scenario, string name, string unit, string baselineName, Better better)

@@ -23,6 +23,11 @@ public sealed class CachedVerificationBench(BenchSettings settings)
 
     public async Task RunAsync(Results results)
     {
+        results.Notes[Scenario] =
+            "Ours: `CachingHttpCredentialVerifier.VerifyAsync` for a key already in its IMemoryCache, as ToolExecution calls "
+            + "it on every request (SHA-256 of key + client IP, then a cache lookup). Auth is a stub that counts calls, so "
+            + "the absence of network calls on hits is checked. Baseline: computing the same SHA-256 cache key and looking "
+            + "it up in a ConcurrentDictionary. 200,000 sequential lookups per run, each timed with Stopwatch.";
         using var auth = new CountingAuthStub();
         using var cache = new MemoryCache(new MemoryCacheOptions());
         var verifier = new CachingHttpCredentialVerifier(new StubHttpClientFactory(auth), cache);

@@ -77,6 +77,21 @@ public static class PlatformBench
                 throw new InvalidOperationException("An echo call failed before measuring: " + failure + "\n" + output);
             }
 
+            results.Notes[AuthScenario] =
+                "Auth as a real Release process started by `AppHostRunner`, one HttpClient sending one request at a time. "
+                + "`/internal/keys/verify` is uncached on Auth's side: every request loads the key and its tenant from "
+                + "PostgreSQL and checks the key hash. `/oauth/token` verifies the key the same way and signs an ES256 JWT. "
+                + "Baseline: `GET /health/live` on the same Auth process from the same client, the HTTP floor of that process.";
+            results.Notes[McpScenario] =
+                "Ours: `tools/call echo` on ToolExecution's `/mcp` with an API key (Auth verification cached, Redis rate "
+                + "limits on a `bench` plan of 1,000,000 requests/min so nothing is denied, the event-sourced call in "
+                + "PostgreSQL, outbox to Audit) — three Release service processes started by `AppHostRunner`. Baseline: a "
+                + "bare stateless ModelContextProtocol.AspNetCore server with the same echo tool, hosted inside the bench "
+                + "process. Each request has a unique JSON-RPC id and succeeds only if the SSE/JSON answer carries that id and "
+                + "the echoed text. Closed loop: 16 callers, no think time. Fixed rate: open loop, latency measured from each "
+                + "call's due time so a stalled server is not hidden; the offered rate is 1,000 calls/s or, when the platform's "
+                + "closed-loop maximum in run 1 is lower, 80% of that maximum. The load generator, the services, PostgreSQL and "
+                + "Redis all share the same 2 cores.";
             double? rate = null;
             for (var i = 1; i <= settings.Runs; i++)
             {
