@@ -94,7 +94,7 @@ finally
 }
 
 results.NotMeasured.Add("#4 | proxying server-everything over stdio vs mcp-proxy");
-results.NotMeasured.Add("#8 | platform with JWT instead of an API key; 1 vs 2 ToolExecution replicas; data growth at 10k/100k/1M audit records; audit lag p99");
+results.NotMeasured.Add("#8 | 1 vs 2 ToolExecution replicas; data growth at 10k/100k/1M audit records; audit lag p99");
 
 var report = MarkdownReport.Render(results, settings, MachineFacts.Collect(root), clock.Elapsed);
 await File.WriteAllTextAsync(settings.OutputPath, report);

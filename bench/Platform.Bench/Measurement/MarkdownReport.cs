@@ -62,6 +62,19 @@ public static class MarkdownReport
                     $"| {c.Name} | {c.Unit} | {Triple(c.Subject)} | {c.BaselineName} | {Triple(c.Baseline)} | {Triple(c.Ratios, ratio: true)} |");
             }
 
+            var singles = results.Singles.Where(f => f.Scenario == scenario).ToList();
+            if (singles.Count > 0)
+            {
+                md.AppendLine();
+                md.AppendLine("| figure without a baseline | unit | min / median / max | per run |");
+                md.AppendLine("|---|---|---|---|");
+                foreach (var single in singles)
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture,
+                        $"| {single.Name} | {single.Unit} | {Triple(single.Values)} | {string.Join(", ", single.Values.Select(v => Format(v, ratio: false)))} |");
+                }
+            }
+
             var facts = results.Facts.Where(f => f.Scenario == scenario).ToList();
             if (facts.Count > 0)
             {
@@ -109,7 +122,7 @@ public static class MarkdownReport
 
     private static string Format(double value, bool ratio) => ratio
         ? value.ToString("0.00", CultureInfo.InvariantCulture) + "×"
-        : Math.Abs(value) >= 100 ? value.ToString("N0", CultureInfo.InvariantCulture)
+        : Math.Abs(value) >= 100 || value == Math.Floor(value) ? value.ToString("N0", CultureInfo.InvariantCulture)
         : Math.Abs(value) >= 1 ? value.ToString("0.00", CultureInfo.InvariantCulture)
         : value.ToString("0.0000", CultureInfo.InvariantCulture);
 }

@@ -43,6 +43,22 @@ public sealed class Results
 
     public List<string> NotMeasured { get; } = [];
 
+    /// <summary>Figures with no baseline of their own (RSS, error counts), one value per run.</summary>
+    public List<(string Scenario, string Name, string Unit, List<double> Values)> Singles { get; } = [];
+
+    public void AddSingle(string scenario, string name, string unit, double value)
+    {
+        var index = Singles.FindIndex(s => s.Scenario == scenario && s.Name == name);
+        if (index < 0)
+        {
+            Singles.Add((scenario, name, unit, [value]));
+        }
+        else
+        {
+            Singles[index].Values.Add(value);
+        }
+    }
+
     /// <summary>What a scenario measures and how to read it, printed under its table.</summary>
     public Dictionary<string, string> Notes { get; } = [];
 
