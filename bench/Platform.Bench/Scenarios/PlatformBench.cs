@@ -93,13 +93,14 @@ public static class PlatformBench
                 + "call's due time so a stalled server is not hidden; the offered rate is 1,000 calls/s or, when the platform's "
                 + "closed-loop maximum in run 1 is lower, 80% of that maximum. The load generator, the services, PostgreSQL and "
                 + "Redis all share the same 2 cores.";
+            var postgresPort = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString).Port;
             double? rate = null;
             for (var i = 1; i <= settings.Runs; i++)
             {
                 Console.WriteLine($"auth endpoints, run {i}/{settings.Runs}");
                 await MeasureAuthAsync(results, settings, http, authUrl, key).ConfigureAwait(false);
                 Console.WriteLine($"mcp echo, run {i}/{settings.Runs}");
-                rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redis, rate).ConfigureAwait(false);
+                rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redis, postgresPort, rate).ConfigureAwait(false);
             }
 
             Judge(results, rate ?? 0);
@@ -179,7 +180,7 @@ public static class PlatformBench
     }
 
     private static async Task<double> MeasureMcpAsync(
-        Results results, BenchSettings settings, EchoClient bare, EchoClient platform, EchoClient jwt, List<RunningService> services, RedisResource redis, double? fixedRate)
+        Results results, BenchSettings settings, EchoClient bare, EchoClient platform, EchoClient jwt, List<RunningService> services, RedisResource redis, int postgresPort, double? fixedRate)
     {
         await Load.ClosedLoopAsync(McpConcurrency, TimeSpan.FromSeconds(1), 20_000, bare.CallAsync).ConfigureAwait(false);
         // Longer for the platform: three processes to JIT, plus PostgreSQL and Redis connection pools to fill.
@@ -203,9 +204,14 @@ public static class PlatformBench
         var bareFixed = await Load.FixedRateAsync(rate, settings.LoadPhase, 512, bare.CallAsync).ConfigureAwait(false);
         using var sampling = new CancellationTokenSource();
         var rss = SampleRssAsync(services, redis, sampling.Token);
+        var postgresRss = SamplePostgresRssAsync(postgresPort, sampling.Token);
         var platformFixed = await Load.FixedRateAsync(rate, settings.LoadPhase, 512, platform.CallAsync).ConfigureAwait(false);
         await sampling.CancelAsync().ConfigureAwait(false);
         var peaks = await rss.ConfigureAwait(false);
+        if (await postgresRss.ConfigureAwait(false) is > 0 and var postgresKib)
+        {
+            results.AddSingle(McpScenario, $"peak RSS of PostgreSQL under {rate:N0} calls/s (postmaster and backends: private memory summed, shared memory counted once)", "MiB", postgresKib / 1024.0);
+        }
 
         var name = $"p99 at {rate:N0} calls/s offered";
         results.Comparison(McpScenario, name, "ms", "bare ModelContextProtocol.AspNetCore server", Better.Lower)
@@ -269,12 +275,100 @@ public static class PlatformBench
         return peaks;
     }
 
-    private static long VmRssKib(int pid)
+    /// <summary>
+    /// PostgreSQL is a postmaster plus one process per connection, all mapping the same shared buffers; summing their
+    /// VmRSS would count those buffers once per process.
+    /// </summary>
+    private static async Task<long> SamplePostgresRssAsync(int port, CancellationToken stop)
+    {
+        if (FindPostmaster(port) is not { } postmaster)
+        {
+            return 0;
+        }
+
+        long peak = 0;
+        for (var i = 0; i < 400 && !stop.IsCancellationRequested; i++)
+        {
+            var processes = ChildrenOf(postmaster).Append(postmaster).ToList();
+            var total = processes.Sum(pid => StatusKib(pid, "RssAnon:")) + processes.Max(pid => StatusKib(pid, "RssShmem:"));
+            peak = Math.Max(peak, total);
+            try
+            {
+                await Task.Delay(250, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return peak;
+    }
+
+    /// <summary>The local postmaster started with <c>-p port</c> (Provisioning's local server), if any.</summary>
+    private static int? FindPostmaster(int port)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            try
+            {
+                var arguments = File.ReadAllText(Path.Combine(directory, "cmdline")).Split('\0');
+                var portIndex = Array.IndexOf(arguments, "-p");
+                if (arguments[0].EndsWith("/postgres", StringComparison.Ordinal) && portIndex > 0 && portIndex + 1 < arguments.Length
+                    && arguments[portIndex + 1] == port.ToString(CultureInfo.InvariantCulture))
+                {
+                    return pid;
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return null;
+    }
+
+    private static IEnumerable<int> ChildrenOf(int parent)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            // The command name in parentheses may hold spaces; the parent pid is the second field after it.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 1 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var ppid) && ppid == parent)
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    private static long VmRssKib(int pid) => StatusKib(pid, "VmRSS:");
+
+    private static long StatusKib(int pid, string field)
     {
         try
         {
-            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-            return line is null ? 0 : long.Parse(line["VmRSS:".Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith(field, StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line[field.Length..].Replace("kB", "", StringComparison.Ordinal).Trim(), CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {
