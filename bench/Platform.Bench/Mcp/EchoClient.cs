@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Platform.Bench.Mcp;
+
+/// <summary>
+/// The load generator's request: MCP <c>tools/call echo</c> over Streamable HTTP with a unique JSON-RPC id, reading
+/// either a JSON or an SSE answer and succeeding only on a result for that id that carries the message back.
+/// </summary>
+public sealed class EchoClient(HttpClient http, Uri endpoint, string? bearer)
+{
+    private const string Message = "hello from the bench";
+    private long _nextId;
+
+    public static HttpClient CreateHttpClient() => new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = 256,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+    })
+    {
+        Timeout = TimeSpan.FromSeconds(30),
+    };
+
+    public async ValueTask<bool> CallAsync() => (await CallDescribedAsync().ConfigureAwait(false)) is null;
+
+    /// <summary>Null on success, else what went wrong (status and body), for the check before measuring.</summary>
+    public async ValueTask<string?> CallDescribedAsync()
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        using var request = new HttpRequestMessage(HttpMethod.Post, endpoint)
+        {
+            Content = new StringContent(
+                "{\"jsonrpc\":\"2.0\",\"id\":" + id.ToString(CultureInfo.InvariantCulture)
+                    + ",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"" + Message + "\"}}}",
+                Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Accept.ParseAdd("application/json");
+        request.Headers.Accept.ParseAdd("text/event-stream");
+        request.Headers.Add("MCP-Protocol-Version", "2025-06-18");
+        if (bearer is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
+        }
+
+        using var response = await http.SendAsync(request).ConfigureAwait(false);
+        var body = await response.Content.ReadAsStringAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            return $"{(int)response.StatusCode}: {body}";
+        }
+
+        var json = response.Content.Headers.ContentType?.MediaType == "text/event-stream" ? LastData(body) : body;
+        return json is not null && IsEchoResult(json, id) ? null : $"not an echo result for id {id}: {body}";
+    }
+
+    private static string? LastData(string sse)
+    {
+        string? data = null;
+        foreach (var line in sse.Split('\n'))
+        {
+            if (line.StartsWith("data:", StringComparison.Ordinal))
+            {
+                data = line[5..].Trim();
+            }
+        }
+
+        return data;
+    }
+
+    private static bool IsEchoResult(string json, long id)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        return root.TryGetProperty("id", out var answerId) && answerId.ValueKind == JsonValueKind.Number && answerId.GetInt64() == id
+            && root.TryGetProperty("result", out var result)
+            && !(result.TryGetProperty("isError", out var isError) && isError.ValueKind == JsonValueKind.True)
+            && result.TryGetProperty("content", out var content) && content.GetArrayLength() > 0
+            && content[0].TryGetProperty("text", out var text) && text.GetString() == Message;
+    }
+}
