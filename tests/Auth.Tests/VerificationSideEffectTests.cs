@@ -96,3 +96,25 @@ public sealed class VerificationSideEffectTests(AuthApp app) : IClassFixture<Aut
         }
     }
 }
+
+public sealed class KeyExpiryTests(AuthApp app) : IClassFixture<AuthApp>
+{
+    [Fact]
+    public async Task The_scheduled_expiry_reports_the_key_expired_only_once_its_time_has_come()
+    {
+        var tenant = await app.CreateTenantAsync();
+        var expiresAt = app.Host.Clock.GetUtcNow().AddMinutes(10);
+        var issued = await app.IssueKeyAsync(tenant.Id, new IssueApiKeyRequest("short-lived", ["tools:call"], null, null, null, expiresAt));
+        await using var session = app.Host.Services.GetRequiredService<Marten.IDocumentStore>().QuerySession();
+
+        var early = await ExpireApiKeyHandler.Handle(new ExpireApiKey(issued.ApiKey.KeyId), session, app.Host.Clock, TestContext.Current.CancellationToken);
+        app.Host.Clock.Advance(TimeSpan.FromMinutes(11));
+        var due = await ExpireApiKeyHandler.Handle(new ExpireApiKey(issued.ApiKey.KeyId), session, app.Host.Clock, TestContext.Current.CancellationToken);
+
+        Assert.Null(early);
+        Assert.NotNull(due);
+        Assert.Equal(issued.ApiKey.KeyId, due.KeyId);
+        Assert.Equal(tenant.Id, due.TenantId);
+        Assert.Equal(expiresAt, due.OccurredAt);
+    }
+}
