@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Options;
+using Platform.Sandbox.Network;
 
 namespace Platform.Audit.Webhooks;
 
@@ -10,28 +11,31 @@ public interface IWebhookUrlGuard
     Task<string?> RejectReasonAsync(Uri url, CancellationToken ct);
 }
 
-/// <summary>
-/// A minimal SSRF guard until the shared Sandbox <c>SsrfGuard</c> lands: http/https only, and every address the
-/// host resolves to must be public (no loopback, private, link-local, CGNAT, IPv6 ULA, multicast or unspecified).
-/// </summary>
+/// <summary>Webhook URLs pass the same SSRF rules as <c>http_fetch</c>, at registration and before each delivery.</summary>
 public sealed class WebhookUrlGuard(IOptions<WebhookOptions> options) : IWebhookUrlGuard
 {
+    /// <summary>
+    /// The same rules as <c>http_fetch</c> (Platform.Sandbox's SsrfGuard: schemes, userinfo, numeric host forms,
+    /// every blocked range), applied to the URL and to every address its host resolves to.
+    /// </summary>
     public async Task<string?> RejectReasonAsync(Uri url, CancellationToken ct)
     {
-        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttps && url.Scheme != Uri.UriSchemeHttp))
+        if (!url.IsAbsoluteUri)
         {
             return "the URL must be absolute http or https";
         }
 
-        if (!string.IsNullOrEmpty(url.UserInfo))
+        var valid = SsrfGuard.TryValidateUrl(url.AbsoluteUri, out var checkedUrl, out var reason);
+        if (!valid && !(options.Value.AllowLoopbackForTests && IsLoopbackLiteral(url)))
         {
-            return "the URL must not carry credentials";
+            return reason;
         }
 
+        var host = (checkedUrl ?? url).IdnHost;
         IPAddress[] addresses;
         try
         {
-            addresses = IPAddress.TryParse(url.IdnHost, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(url.IdnHost, ct).ConfigureAwait(false);
+            addresses = SsrfGuard.TryParseHostAddress(host, out var literal) ? [literal] : await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
         }
         catch (SocketException)
         {
@@ -50,42 +54,16 @@ public sealed class WebhookUrlGuard(IOptions<WebhookOptions> options) : IWebhook
                 continue;
             }
 
-            if (!IsPublic(address))
+            if (SsrfGuard.IsBlocked(address, out var blocked))
             {
-                return $"the host resolves to a non-public address ({address})";
+                return $"the host resolves to a blocked address ({address}: {blocked})";
             }
         }
 
         return null;
     }
 
-    public static bool IsPublic(IPAddress address)
-    {
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (IPAddress.IsLoopback(address) || address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any) || address.Equals(IPAddress.Broadcast))
-        {
-            return false;
-        }
-
-        if (address.AddressFamily == AddressFamily.InterNetwork)
-        {
-            var b = address.GetAddressBytes();
-            return !(b[0] == 0 || b[0] == 10 || b[0] == 127
-                || (b[0] == 100 && b[1] >= 64 && b[1] <= 127) // CGNAT
-                || (b[0] == 169 && b[1] == 254) // link-local, cloud metadata
-                || (b[0] == 172 && b[1] >= 16 && b[1] <= 31)
-                || (b[0] == 192 && b[1] == 168)
-                || (b[0] == 192 && b[1] == 0 && b[2] == 0)
-                || (b[0] == 198 && (b[1] == 18 || b[1] == 19))
-                || b[0] >= 224);
-        }
-
-        var bytes = address.GetAddressBytes();
-        return !(address.IsIPv6LinkLocal || address.IsIPv6SiteLocal || address.IsIPv6Multicast
-            || (bytes[0] & 0xfe) == 0xfc); // ULA fc00::/7
-    }
+    private static bool IsLoopbackLiteral(Uri url) =>
+        (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps) && string.IsNullOrEmpty(url.UserInfo)
+        && SsrfGuard.TryParseHostAddress(url.IdnHost, out var address) && IPAddress.IsLoopback(address);
 }
