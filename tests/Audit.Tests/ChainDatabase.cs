@@ -74,6 +74,11 @@ public sealed class ChainDatabase : IAsyncDisposable
     }
 
     /// <summary>What an operator with database access could do: plain SQL on the audit schema.</summary>
+    /// <summary>Points the chain head elsewhere, as a forger who rewrites the tail must.</summary>
+    public Task<int> MoveHeadAsync(long seq, string hash) =>
+        SqlAsync("update audit.mt_doc_chainhead set data = jsonb_set(jsonb_set(data, '{Seq}', to_jsonb(@seq)), '{Hash}', to_jsonb(@hash::text))",
+            ("seq", seq), ("hash", hash));
+
     public async Task<int> SqlAsync(string sql, params (string Name, object Value)[] parameters)
     {
         await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(Database) { Pooling = false }.ConnectionString);

@@ -77,8 +77,7 @@ public sealed class TamperTests(PlatformInfrastructure infrastructure)
             await session.SaveChangesAsync(TestContext.Current.CancellationToken);
         }
 
-        await chain.SqlAsync("update audit.mt_doc_chainhead set data = jsonb_set(jsonb_set(data, '{Seq}', '8'), '{Hash}', to_jsonb(@hash::text))",
-            ("hash", (await chain.RecordsAsync())[^1].Hash));
+        await chain.MoveHeadAsync(8, (await chain.RecordsAsync())[^1].Hash);
 
         var report = await chain.VerifyAsync();
         Assert.False(report.Ok);
@@ -94,8 +93,7 @@ public sealed class TamperTests(PlatformInfrastructure infrastructure)
 
         // Cut everything after seq 4 and move the head back, so only the checkpoint at 6 remembers the longer chain.
         await chain.SqlAsync("delete from audit.mt_doc_auditrecord where id > 4");
-        await chain.SqlAsync("update audit.mt_doc_chainhead set data = jsonb_set(jsonb_set(data, '{Seq}', '4'), '{Hash}', to_jsonb(@hash::text))",
-            ("hash", records[3].Hash));
+        await chain.MoveHeadAsync(4, records[3].Hash);
 
         var report = await chain.VerifyAsync();
         Assert.False(report.Ok);

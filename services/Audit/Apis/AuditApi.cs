@@ -49,17 +49,13 @@ public static class AuditApi
                 "The cursor is not one this API returned.", ProblemTypes.Validation));
         }
 
-        if (!user.HasScope(Scope.Admin))
+        var (scoped, forbidden) = TenantVisibleTo(user, tenant);
+        if (forbidden is not null)
         {
-            var own = user.TenantOf();
-            if (tenant is not null && tenant != own)
-            {
-                return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status403Forbidden, "Forbidden",
-                    "A tenant key can read only its own tenant's audit records."));
-            }
-
-            tenant = own;
+            return forbidden;
         }
+
+        tenant = scoped;
 
         IQueryable<AuditRecord> query = session.Query<AuditRecord>().Where(r => r.Seq > after);
         if (tenant is not null) query = query.Where(r => r.TenantId == tenant);
@@ -144,17 +140,13 @@ public static class AuditApi
                 "from must not be after to.", ProblemTypes.Validation));
         }
 
-        if (!user.HasScope(Scope.Admin))
+        var (scoped, forbidden) = TenantVisibleTo(user, tenant);
+        if (forbidden is not null)
         {
-            var own = user.TenantOf();
-            if (tenant is not null && tenant != own)
-            {
-                return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status403Forbidden, "Forbidden",
-                    "A tenant key can export only its own tenant's audit records."));
-            }
-
-            tenant = own;
+            return forbidden;
         }
+
+        tenant = scoped;
 
         var anchor = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
         Func<IQueryable<AuditRecord>, IQueryable<AuditRecord>>? filter = tenant is null && from is null && to is null ? null : query =>
@@ -193,5 +185,23 @@ public static class AuditApi
         await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct).ConfigureAwait(false);
         await body.FlushAsync(ct).ConfigureAwait(false);
         buffer.SetLength(0);
+    }
+
+    /// <summary>
+    /// Which tenant's records a caller may see: <c>admin</c> any (the one it asked for, or all); a tenant key only its
+    /// own, which is also its default.
+    /// </summary>
+    private static (string? Tenant, ProblemHttpResult? Forbidden) TenantVisibleTo(ClaimsPrincipal user, string? requested)
+    {
+        if (user.HasScope(Scope.Admin))
+        {
+            return (requested, null);
+        }
+
+        var own = user.TenantOf();
+        return requested is not null && requested != own
+            ? (null, TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status403Forbidden, "Forbidden",
+                "A tenant key can read only its own tenant's audit records.")))
+            : (own, null);
     }
 }
