@@ -26,6 +26,9 @@ public static class OpenTelemetryExtensions
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
+        // The MCP SDK logs three Information lines per request ("handler called/completed"); each one costs a
+        // redaction pass and a console write on the hot path, and traces already carry the same facts.
+        builder.Logging.AddFilter("ModelContextProtocol", LogLevel.Warning);
 
         // Console output passes through the one redaction place (Platform.Redaction) so that no key, token or
         // password reaches a log line, whatever a message or exception carries.

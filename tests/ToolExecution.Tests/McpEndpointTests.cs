@@ -56,6 +56,39 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
     }
 
     [Fact]
+    public async Task Concurrent_calls_sharing_a_commit_each_get_their_own_stream_and_audit_message()
+    {
+        // Enterprise allows 64 calls in flight per key, so all 48 are admitted.
+        var key = await app.KeyAsync(["tools:call"], plan: "enterprise");
+        await using var client = await app.ClientAsync(key);
+        await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "warm-up" }, cancellationToken: TestContext.Current.CancellationToken);
+        var streamsBefore = await CountCallStreamsAsync();
+        var eventsBefore = await ScalarAsync("select count(*) from tool_execution.mt_events");
+        var messagesBefore = await CountAuditMessagesAsync();
+
+        // 48 callers at once: the journal commits whatever is queued together, so batches of several calls form.
+        var answers = await Task.WhenAll(Enumerable.Range(0, 48).Select(async i =>
+        {
+            await using var caller = await app.ClientAsync(key);
+            var result = await caller.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = $"call {i}" }, cancellationToken: TestContext.Current.CancellationToken);
+            return Assert.IsType<TextContentBlock>(Assert.Single(result.Content)).Text;
+        }));
+
+        Assert.Equal(Enumerable.Range(0, 48).Select(i => $"call {i}"), answers);
+        // Every answered call is committed before its answer: one stream with started + completed.
+        Assert.Equal(streamsBefore + 48, await CountCallStreamsAsync());
+        Assert.Equal(eventsBefore + 96, await ScalarAsync("select count(*) from tool_execution.mt_events"));
+        // And exactly one integration event each reaches Audit's queue (outbox sending is asynchronous).
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
+        while (await CountAuditMessagesAsync() < messagesBefore + 48 && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(messagesBefore + 48, await CountAuditMessagesAsync());
+    }
+
+    [Fact]
     public async Task Request_without_a_credential_gets_401_pointing_at_the_resource_metadata()
     {
         using var http = Raw(null);
@@ -192,11 +225,17 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
         Assert.True((int)response.StatusCode < 500);
     }
 
-    private async Task<long> CountCallStreamsAsync()
+    private Task<long> CountCallStreamsAsync() => ScalarAsync("select count(*) from tool_execution.mt_streams");
+
+    /// <summary>Nothing consumes Audit's queue in these tests, so every message sent to it stays there.</summary>
+    private Task<long> CountAuditMessagesAsync() =>
+        ScalarAsync("select count(*) from wolverine_queues.wolverine_queue_audit where message_type like '%tool%call%'");
+
+    private async Task<long> ScalarAsync(string sql)
     {
         await using var connection = new NpgsqlConnection(app.Database);
         await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("select count(*) from tool_execution.mt_streams", connection);
+        await using var count = new NpgsqlCommand(sql, connection);
         return (long)(await count.ExecuteScalarAsync())!;
     }
 }

@@ -2,22 +2,20 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using System.Security.Claims;
 using System.Text.Json;
-using Marten;
 using Platform.Contracts;
 using Platform.Contracts.ToolCalls;
 using Platform.Redaction;
 using Platform.ServiceDefaults.Authentication;
-using Wolverine.Marten;
 
 namespace Platform.ToolExecution.Calls;
 
 /// <summary>
 /// Appends a finished call to its own event stream and publishes <see cref="ToolCallRecorded"/> through the Marten
-/// outbox in the same transaction, before the answer goes back to the client. So an answered call always reaches the
-/// audit trail; a call whose process died mid-tool was never answered. Started and final events share that one
-/// transaction to keep a call at one database round trip.
+/// outbox in the same transaction (shared with concurrent calls by <see cref="ToolCallJournal"/>), before the answer
+/// goes back to the client. So an answered call always reaches the audit trail; a call whose process died mid-tool
+/// was never answered. Started and final events are written together to keep a call inside one commit.
 /// </summary>
-public sealed class ToolCallRecorder(IDocumentSession session, IMartenOutbox outbox, TimeProvider time, ToolCallMetrics metrics)
+public sealed class ToolCallRecorder(ToolCallJournal journal, TimeProvider time, ToolCallMetrics metrics)
 {
     public sealed record CallContext(Guid CallId, string Tool, ClaimsPrincipal? User, string? ClientIp, string ArgumentsSha256,
         string RedactedArguments, string? TraceId, long StartedTimestamp, DateTimeOffset StartedAt);
@@ -47,13 +45,10 @@ public sealed class ToolCallRecorder(IDocumentSession session, IMartenOutbox out
             ToolCallOutcomes.Failed => new ToolCallFailed(call.CallId, outcome.Reason ?? "error", outcome.DurationMs, now),
             _ => new ToolCallRejected(call.CallId, outcome.Reason ?? RejectionReasons.Forbidden, now),
         };
-        session.Events.StartStream(call.CallId, started, final);
-
-        outbox.Enroll(session);
-        await outbox.PublishAsync(new ToolCallRecorded(Guid.CreateVersion7(), call.CallId, call.Tool, outcome.Outcome, outcome.Reason,
-            call.ArgumentsSha256, call.RedactedArguments, outcome.DurationMs, new Actor(tenant, keyId, call.ClientIp), now, call.TraceId));
-        // The client's cancellation must not cancel the audit write of a call that already ran.
-        await session.SaveChangesAsync(CancellationToken.None);
+        var recorded = new ToolCallRecorded(Guid.CreateVersion7(), call.CallId, call.Tool, outcome.Outcome, outcome.Reason,
+            call.ArgumentsSha256, call.RedactedArguments, outcome.DurationMs, new Actor(tenant, keyId, call.ClientIp), now, call.TraceId);
+        // Not cancellable by the client: the audit write of a call that already ran must happen.
+        await journal.AppendAsync(new ToolCallJournal.Entry(call.CallId, [started, final], recorded, Activity.Current));
         metrics.Record(call.Tool, outcome);
     }
 }

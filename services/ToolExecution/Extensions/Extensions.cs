@@ -30,7 +30,8 @@ internal static class Extensions
         builder.AddRemoteCredentialVerification();
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddSingleton<ToolCallMetrics>();
-        builder.Services.AddScoped<ToolCallRecorder>();
+        builder.Services.AddSingleton<ToolCallJournal>();
+        builder.Services.AddSingleton<ToolCallRecorder>();
         builder.AddToolCallRateLimits();
 
         builder.Services.AddMcpServer(server => server.ServerInfo = new() { Name = "platform", Version = "1.0.0" })
@@ -45,5 +46,8 @@ internal static class Extensions
             });
 
         builder.AddCritterStack(Schema, _ => { }, wolverine => wolverine.PublishIntegrationEventsToAudit());
+        // Registered after Wolverine so it stops first (hosts stop in reverse order): its last commit still gets
+        // its outbox messages sent. The web server stops before both, so no request is left waiting on it.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ToolCallJournal>());
     }
 }
