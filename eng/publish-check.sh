@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dotnet run --no-build --project AppHost -- publish >/dev/null
-paths=(aspire-manifest.json deploy/k8s)
+paths=(aspire-manifest.json deploy/k8s deploy/overlays)
 if [ -n "$(git status --porcelain -- "${paths[@]}")" ]; then
   git status --porcelain -- "${paths[@]}"
   git --no-pager diff -- "${paths[@]}" | head -100

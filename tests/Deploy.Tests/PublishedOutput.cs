@@ -27,6 +27,11 @@ public sealed class PublishedOutput : IAsyncLifetime
     /// <summary>Every rendered object in the KubernetesClient typed model of its kind.</summary>
     public IReadOnlyList<object> Objects { get; private set; } = [];
 
+    /// <summary>The overlay that adds the in-cluster datastores component, rendered the same way.</summary>
+    public string OverlayYaml { get; private set; } = "";
+
+    public IReadOnlyList<object> OverlayObjects { get; private set; } = [];
+
     public async ValueTask InitializeAsync()
     {
         PublishCommand.Publish(RepositoryRoot, Directory);
@@ -36,6 +41,11 @@ public sealed class PublishedOutput : IAsyncLifetime
         {
             Objects = KubernetesYaml.LoadAllFromString(RenderedYaml, strict: true);
         }
+
+        var overlay = Path.GetFullPath(Path.Combine(KustomizeDirectory, Datastores.OverlayDirectory));
+        var (overlayExit, overlayYaml, overlayError) = await Tool.RunAsync("kubectl", "kustomize", overlay);
+        OverlayYaml = overlayExit == 0 ? overlayYaml : throw new InvalidOperationException($"kubectl kustomize {overlay}: {overlayError}");
+        OverlayObjects = KubernetesYaml.LoadAllFromString(OverlayYaml, strict: true);
     }
 
     public ValueTask DisposeAsync()

@@ -14,12 +14,15 @@ public sealed class RenderedObjectsTests(PublishedOutput published) : IClassFixt
         Assert.NotEmpty(published.Objects);
     }
 
-    [Fact]
-    public void Every_rendered_object_parses_strictly_into_the_typed_model_of_its_kind()
+    [Theory]
+    [InlineData("base")]
+    [InlineData("in-cluster datastores overlay")]
+    public void Every_rendered_object_parses_strictly_into_the_typed_model_of_its_kind(string render)
     {
-        var documents = Documents(published.RenderedYaml);
-        Assert.Equal(documents.Count, published.Objects.Count);
-        foreach (var (document, typed) in documents.Zip(published.Objects))
+        var (yaml, objects) = render == "base" ? (published.RenderedYaml, published.Objects) : (published.OverlayYaml, published.OverlayObjects);
+        var documents = Documents(yaml);
+        Assert.Equal(documents.Count, objects.Count);
+        foreach (var (document, typed) in documents.Zip(objects))
         {
             Assert.StartsWith("k8s.Models.", typed.GetType().FullName, StringComparison.Ordinal);
             typed.GetType().GetMethod("Validate")?.Invoke(typed, null);

@@ -4,7 +4,10 @@ using Platform.AppHost.Model;
 
 namespace Platform.AppHost.Publishing.Kubernetes;
 
-/// <summary>Writes deploy/k8s: one file per service plus secrets and network policies, and the kustomization.</summary>
+/// <summary>
+/// Writes deploy/k8s: one file per service plus secrets and network policies, and the kustomization; and the optional
+/// in-cluster datastores as a kustomize component with an overlay that uses it.
+/// </summary>
 public static class KustomizeBase
 {
     public const string Directory = "deploy/k8s";
@@ -24,6 +27,15 @@ public static class KustomizeBase
         files.Add(new(IngressFile, Documents([Ingresses.Platform()])));
         files.Add(new(NetworkPoliciesFile, Documents(NetworkPolicies.All())));
         files.Add(new("kustomization.yaml", Kustomization(files.Select(f => f.Key))));
+
+        var component = new List<KeyValuePair<string, string>> { new("secrets.yaml", Documents([Datastores.Credentials()])) };
+        component.AddRange(PlatformModel.BackingServers.Select(b => new KeyValuePair<string, string>($"{b.Name}.yaml", Documents(Datastores.For(b)))));
+        files.AddRange(component.Select(f => new KeyValuePair<string, string>($"{Datastores.ComponentDirectory}/{f.Key}", f.Value)));
+        files.Add(new($"{Datastores.ComponentDirectory}/kustomization.yaml",
+            Header + "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n" + List("resources", component.Select(f => f.Key))));
+        files.Add(new($"{Datastores.OverlayDirectory}/kustomization.yaml",
+            Header + "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" + List("resources", ["../../k8s"])
+            + List("components", [$"../../k8s/{Datastores.ComponentDirectory}"])));
         return files;
     }
 
@@ -33,29 +45,31 @@ public static class KustomizeBase
         System.IO.Directory.CreateDirectory(directory);
 
         // A service removed from the model must not leave its manifest behind.
-        foreach (var stale in System.IO.Directory.EnumerateFiles(directory, "*.yaml"))
+        foreach (var stale in System.IO.Directory.EnumerateFiles(directory, "*.yaml", SearchOption.AllDirectories))
         {
             File.Delete(stale);
         }
 
         foreach (var (name, content) in Render())
         {
-            File.WriteAllText(Path.Combine(directory, name), content, new UTF8Encoding(false));
+            var path = Path.Combine(directory, name);
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            File.WriteAllText(path, content, new UTF8Encoding(false));
         }
     }
 
     private static string Documents(IEnumerable<object> objects) =>
         Header + string.Join("---\n", objects.Select(o => KubernetesYaml.Serialize(o).ReplaceLineEndings("\n").TrimEnd('\n') + "\n"));
 
-    private static string Kustomization(IEnumerable<string> resources)
+    private static string Kustomization(IEnumerable<string> resources) =>
+        Header + "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n" + List("resources", resources);
+
+    private static string List(string field, IEnumerable<string> items)
     {
-        var text = new StringBuilder(Header)
-            .Append("apiVersion: kustomize.config.k8s.io/v1beta1\n")
-            .Append("kind: Kustomization\n")
-            .Append("resources:\n");
-        foreach (var resource in resources)
+        var text = new StringBuilder(field).Append(":\n");
+        foreach (var item in items)
         {
-            text.Append("- ").Append(resource).Append('\n');
+            text.Append("- ").Append(item).Append('\n');
         }
 
         return text.ToString();
