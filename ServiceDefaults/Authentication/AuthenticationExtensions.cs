@@ -12,6 +12,9 @@ public static class AuthenticationExtensions
     /// <summary>Name of the authorization policy that requires <paramref name="scope"/>.</summary>
     public static string PolicyFor(string scope) => "scope:" + scope;
 
+    /// <summary>Policy for operations on the whole platform rather than one tenant (see <see cref="PlatformClaims.IsPlatformAdmin"/>).</summary>
+    public const string PlatformAdminPolicy = "platform-admin";
+
     /// <summary>
     /// Bearer authentication plus one authorization policy per scope. <paramref name="configure"/> lets
     /// ToolExecution advertise its RFC 9728 metadata URL.
@@ -48,6 +51,10 @@ public static class AuthenticationExtensions
                 .RequireAssertion(context => HasScope(context, scope)));
         }
 
+        // A tenant's admin key is authenticated and has the scope, yet is refused (403) here.
+        authorization.AddPolicy(PlatformAdminPolicy, policy => policy
+            .RequireAuthenticatedUser()
+            .RequireAssertion(context => context.User.IsPlatformAdmin()));
         return authorization;
     }
 
@@ -69,4 +76,7 @@ public static class AuthenticationExtensions
 
     public static TBuilder RequireScope<TBuilder>(this TBuilder endpoint, string scope) where TBuilder : IEndpointConventionBuilder =>
         endpoint.RequireAuthorization(PolicyFor(scope));
+
+    public static TBuilder RequirePlatformAdmin<TBuilder>(this TBuilder endpoint) where TBuilder : IEndpointConventionBuilder =>
+        endpoint.RequireAuthorization(PolicyFor(Scope.Admin), PlatformAdminPolicy);
 }

@@ -21,6 +21,17 @@ public static class PlatformClaims
     public static IReadOnlyList<string> ToolPatternsOf(this ClaimsPrincipal user) =>
         [.. user.FindAll(ToolPattern).Select(c => c.Value)];
 
+    /// <summary>
+    /// The platform operator: the <c>admin</c> scope without a tenant (the bootstrap admin key carries an empty tenant
+    /// claim). A tenant's own admin key holds the same scope but stays inside its tenant.
+    /// </summary>
+    public static bool IsPlatformAdmin(this ClaimsPrincipal user) =>
+        user.HasClaim(Scope, Credentials.Scopes.Scope.Admin) && string.IsNullOrEmpty(user.TenantOf());
+
+    /// <summary>The one tenant-isolation rule: the platform admin may act on any tenant, every other key on its own.</summary>
+    public static bool MayAccessTenant(this ClaimsPrincipal user, string? tenantId) =>
+        user.IsPlatformAdmin() || (!string.IsNullOrEmpty(tenantId) && user.TenantOf() == tenantId);
+
     /// <summary><c>admin</c> holds every other scope.</summary>
     public static bool HasScope(this ClaimsPrincipal user, string scope) =>
         user.HasClaim(Scope, scope) || user.HasClaim(Scope, Credentials.Scopes.Scope.Admin);

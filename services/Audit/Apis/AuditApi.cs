@@ -19,7 +19,8 @@ public static class AuditApi
     {
         var audit = app.MapGroup("/audit").RequireScope(Scope.AuditRead);
         audit.MapGet("/records", ListRecordsAsync);
-        audit.MapGet("/verify", VerifyAsync).RequireScope(Scope.Admin);
+        // The chain is shared by all tenants, so verifying it is the platform operator's view.
+        audit.MapGet("/verify", VerifyAsync).RequirePlatformAdmin();
         audit.MapGet("/export", ExportAsync);
         app.MapGet("/audit/checkpoint-keys", CheckpointKeysAsync).AllowAnonymous();
         return app;
@@ -188,12 +189,12 @@ public static class AuditApi
     }
 
     /// <summary>
-    /// Which tenant's records a caller may see: <c>admin</c> any (the one it asked for, or all); a tenant key only its
-    /// own, which is also its default.
+    /// Which tenant's records a caller may see: the platform admin any (the one it asked for, or all); a tenant key,
+    /// even a tenant's admin key, only its own, which is also its default.
     /// </summary>
     private static (string? Tenant, ProblemHttpResult? Forbidden) TenantVisibleTo(ClaimsPrincipal user, string? requested)
     {
-        if (user.HasScope(Scope.Admin))
+        if (user.IsPlatformAdmin())
         {
             return (requested, null);
         }

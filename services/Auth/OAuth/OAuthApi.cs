@@ -25,8 +25,8 @@ public static class OAuthApi
     public static IEndpointRouteBuilder MapOAuthApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/oauth/token", IssueTokenAsync).DisableAntiforgery().AllowAnonymous().ExcludeFromDescription();
-        app.MapPost("/oauth/introspect", IntrospectAsync).DisableAntiforgery().RequireScope(Scope.Admin).ExcludeFromDescription();
-        app.MapPost("/admin/signing-keys/rotate", RotateSigningKeyAsync).RequireScope(Scope.Admin);
+        app.MapPost("/oauth/introspect", IntrospectAsync).DisableAntiforgery().RequirePlatformAdmin().ExcludeFromDescription();
+        app.MapPost("/admin/signing-keys/rotate", RotateSigningKeyAsync).RequirePlatformAdmin();
         app.MapGet("/.well-known/oauth-authorization-server", Metadata).AllowAnonymous();
         app.MapGet("/.well-known/jwks.json", JwksAsync).AllowAnonymous();
         return app;
