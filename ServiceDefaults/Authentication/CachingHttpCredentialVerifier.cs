@@ -10,9 +10,10 @@ namespace Platform.ServiceDefaults.Authentication;
 /// Asks Auth's internal verification endpoint and caches the answer per (key, client IP) so a cache hit costs no
 /// network. The cache key is a SHA-256 of the credential: the plaintext key is never held as a dictionary key.
 /// Evictions on revocation, rotation and tenant status changes arrive through <see cref="Evict"/>; the TTL is the
-/// safety net if such a signal is ever missed.
+/// safety net if such a signal is ever missed. An answer is never served past its <see cref="VerifyKeyResponse.ValidUntil"/>,
+/// since no signal announces that a key has simply expired.
 /// </summary>
-public sealed class CachingHttpCredentialVerifier(IHttpClientFactory httpClients, IMemoryCache cache) : ICredentialVerifier
+public sealed class CachingHttpCredentialVerifier(IHttpClientFactory httpClients, IMemoryCache cache, TimeProvider time) : ICredentialVerifier
 {
     public const string HttpClientName = "auth";
 
@@ -27,7 +28,13 @@ public sealed class CachingHttpCredentialVerifier(IHttpClientFactory httpClients
         var cacheKey = CacheKey(key, clientIp);
         if (cache.TryGetValue(cacheKey, out VerifyKeyResponse? cached) && cached is not null)
         {
-            return cached;
+            if (cached.ValidUntil is not { } until || time.GetUtcNow() < until)
+            {
+                return cached;
+            }
+
+            // Lapsed while cached; Auth gives the precise answer (expired, or valid under a newer expiry).
+            cache.Remove(cacheKey);
         }
 
         var http = httpClients.CreateClient(HttpClientName);

@@ -5,7 +5,8 @@ public sealed record VerifyKeyRequest(string Key, string? ClientIp);
 
 /// <summary>
 /// <see cref="Status"/> is <c>VALID</c> or one reason from <see cref="VerificationStatus"/>. Only a valid answer
-/// carries the key's identity, grants and limits.
+/// carries the key's identity, grants and limits. <see cref="ValidUntil"/> is when a valid answer stops being true
+/// by itself (the key's expiry, or the end of a rotated-out secret's grace period): a cache must not serve it later.
 /// </summary>
 public sealed record VerifyKeyResponse(
     string Status,
@@ -13,7 +14,8 @@ public sealed record VerifyKeyResponse(
     string? TenantId = null,
     IReadOnlyList<string>? Scopes = null,
     IReadOnlyList<string>? ToolPatterns = null,
-    PlanLimits? Limits = null);
+    PlanLimits? Limits = null,
+    DateTimeOffset? ValidUntil = null);
 
 public static class VerificationStatus
 {

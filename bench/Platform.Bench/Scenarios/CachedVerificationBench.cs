@@ -30,7 +30,7 @@ public sealed class CachedVerificationBench(BenchSettings settings)
             + "it up in a ConcurrentDictionary. 200,000 sequential lookups per run, each timed with Stopwatch.";
         using var auth = new CountingAuthStub();
         using var cache = new MemoryCache(new MemoryCacheOptions());
-        var verifier = new CachingHttpCredentialVerifier(new StubHttpClientFactory(auth), cache);
+        var verifier = new CachingHttpCredentialVerifier(new StubHttpClientFactory(auth), cache, TimeProvider.System);
         const string Key = "pk_bench_0123456789abcdef0123456789abcdef";
         const string ClientIp = "127.0.0.1";
         await verifier.VerifyAsync(Key, ClientIp, CancellationToken.None).ConfigureAwait(false);

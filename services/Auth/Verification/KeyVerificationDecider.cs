@@ -44,6 +44,20 @@ public static class KeyVerificationDecider
         return VerificationStatus.Valid;
     }
 
+    /// <summary>
+    /// When a valid answer for this secret lapses on its own: the key's expiry, and for a rotated-out secret also the
+    /// end of its grace period. Null when only a revocation (which caches hear about) can end it.
+    /// </summary>
+    public static DateTimeOffset? ValidUntil(ParsedApiKey presented, ApiKey key, SecretHasher hasher)
+    {
+        var graceEnd = hasher.Verify(presented.Secret, key.Secret) ? null : key.PreviousSecretValidUntil;
+        return (key.ExpiresAt, graceEnd) switch
+        {
+            ({ } expires, { } grace) => expires < grace ? expires : grace,
+            (var expires, var grace) => expires ?? grace,
+        };
+    }
+
     private static bool SecretMatches(string secret, ApiKey key, DateTimeOffset now, SecretHasher hasher)
     {
         if (hasher.Verify(secret, key.Secret))

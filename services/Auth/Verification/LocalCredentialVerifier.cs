@@ -52,7 +52,8 @@ public sealed class LocalCredentialVerifier(
         }
 
         usage.Used(apiKey!.Id);
-        return new VerifyKeyResponse(status, apiKey!.Id, apiKey.TenantId, apiKey.Scopes, apiKey.ToolPatterns, plans.LimitsOf(tenant!.Plan));
+        return new VerifyKeyResponse(status, apiKey!.Id, apiKey.TenantId, apiKey.Scopes, apiKey.ToolPatterns, plans.LimitsOf(tenant!.Plan),
+            KeyVerificationDecider.ValidUntil(parsed, apiKey, hasher));
     }
 
     private bool IsBootstrapAdminKey(string presented)
