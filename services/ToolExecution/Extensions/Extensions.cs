@@ -2,6 +2,7 @@ using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Storage;
 using Platform.ToolExecution.Calls;
+using Platform.ToolExecution.Conformance;
 using Platform.ToolExecution.Mcp;
 using Platform.ToolExecution.RateLimits;
 using Platform.ToolExecution.Tools.BuiltIn;
@@ -38,6 +39,7 @@ internal static class Extensions
             .WithTools<EchoTool>()
             .WithBuiltInTools(builder.Configuration)
             .WithUpstreams()
+            .WithConformanceFixtures(builder.Configuration)
             .WithRequestFilters(filters =>
             {
                 filters.AddListToolsFilter(ToolAccessFilters.ListTools);
