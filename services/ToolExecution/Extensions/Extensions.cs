@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Storage;
 using Platform.ToolExecution.Calls;
@@ -35,7 +36,9 @@ internal static class Extensions
         builder.AddToolCallRateLimits();
 
         builder.Services.AddMcpServer(server => server.ServerInfo = new() { Name = "platform", Version = "1.0.0" })
-            .WithHttpTransport(http => http.Stateless = !mcp.Stateful)
+            // Stateful serves sessions to clients that use the initialize handshake (2025-06-18, 2025-11-25) and still
+            // serves 2026-07-28, which has no sessions, per request: every supported version works in both modes.
+            .WithHttpTransport(http => http.SessionMode = mcp.Stateful ? HttpServerSessionMode.StatefulForInitializeClients : HttpServerSessionMode.Stateless)
             .WithTools<EchoTool>()
             .WithBuiltInTools(builder.Configuration)
             .WithUpstreams()
