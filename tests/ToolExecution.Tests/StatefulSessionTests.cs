@@ -147,6 +147,26 @@ public sealed class StatefulSessionTests(StatefulApp app) : IClassFixture<Statef
     }
 
     [Fact]
+    public async Task A_disallowed_origin_cannot_open_or_end_a_session_stream()
+    {
+        using var http = Raw(await app.KeyAsync(["tools:list", "tools:call"]));
+        var session = await OpenSessionAsync(http);
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var method in new[] { HttpMethod.Get, HttpMethod.Delete })
+        {
+            using var request = new HttpRequestMessage(method, "/mcp");
+            request.Headers.Add(SessionHeader, session);
+            request.Headers.Add("Origin", "http://evil.example");
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Ct);
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.Forbidden, HttpStatusCode.Forbidden], statuses);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(http, EchoCall, session)).StatusCode);
+    }
+
+    [Fact]
     public async Task Revoking_the_key_stops_its_open_session_within_one_second()
     {
         var key = await app.KeyAsync(["tools:list", "tools:call"]);
