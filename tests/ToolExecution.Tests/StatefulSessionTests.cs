@@ -147,6 +147,19 @@ public sealed class StatefulSessionTests(StatefulApp app) : IClassFixture<Statef
     }
 
     [Fact]
+    public async Task An_access_token_of_the_same_key_may_use_the_keys_session()
+    {
+        var key = await app.KeyAsync(["tools:list", "tools:call"]);
+        using var withKey = Raw(key);
+        var session = await OpenSessionAsync(withKey);
+        using var withToken = Raw(await app.TokenAsync(key));
+
+        var call = await PostAsync(withToken, EchoCall, session);
+
+        Assert.Equal(HttpStatusCode.OK, call.StatusCode);
+    }
+
+    [Fact]
     public async Task A_disallowed_origin_cannot_open_or_end_a_session_stream()
     {
         using var http = Raw(await app.KeyAsync(["tools:list", "tools:call"]));
