@@ -31,6 +31,26 @@ public sealed class ConformanceFixtureTests(ConformanceFixturesApp app) : IClass
     }
 
     [Fact]
+    public async Task Fixture_calls_count_against_the_keys_rate_limit()
+    {
+        using var http = app.Tools.CreateClient();
+        http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        http.DefaultRequestHeaders.Accept.ParseAdd("text/event-stream");
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            await app.KeyAsync(["tools:call"], ["test_*"], plan: "tiny"));
+        const string call = """{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"test_simple_text","arguments":{}}}""";
+
+        var statuses = new List<System.Net.HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            statuses.Add((await http.PostAsync("/mcp", new StringContent(call, System.Text.Encoding.UTF8, "application/json"), Ct)).StatusCode);
+        }
+
+        // The "tiny" plan of the test Auth admits 3 calls a minute per key.
+        Assert.Equal([System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.OK, System.Net.HttpStatusCode.TooManyRequests], statuses);
+    }
+
+    [Fact]
     public async Task Tool_patterns_hide_and_refuse_the_fixtures_like_any_tool()
     {
         await using var client = await app.ClientAsync(await app.KeyAsync(["tools:list", "tools:call"], ["echo"]));
