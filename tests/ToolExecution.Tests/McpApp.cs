@@ -4,6 +4,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
 using Platform.Sandbox.Network;
@@ -73,8 +76,25 @@ public class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
         })
         { UseFakeClock = false };
         _ = Auth.Server;
-        _ = Tools.Server;
+        if (ListensOnLoopback)
+        {
+            // External clients (node processes) need a real socket; port 0 lets the OS pick a free one.
+            Tools.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
+            Tools.StartServer();
+            var address = Tools.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+            ListeningAddress = new Uri(address);
+        }
+        else
+        {
+            _ = Tools.Server;
+        }
     }
+
+    /// <summary>When true, ToolExecution listens on 127.0.0.1 (see <see cref="ListeningAddress"/>) instead of an in-memory test server.</summary>
+    protected virtual bool ListensOnLoopback => false;
+
+    /// <summary>The real address ToolExecution listens on, when <see cref="ListensOnLoopback"/>.</summary>
+    public Uri? ListeningAddress { get; private set; }
 
     /// <summary>Creates a tenant and a key with the given scopes and tool patterns; returns the plaintext key.</summary>
     public async Task<string> KeyAsync(string[] scopes, string[]? toolPatterns = null, string? tenant = null, string? plan = null)

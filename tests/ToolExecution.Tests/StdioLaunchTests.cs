@@ -41,6 +41,27 @@ public sealed class StdioLaunchTests
     }
 
     [Fact]
+    public void Writable_folders_are_bound_read_write_after_the_read_only_binds()
+    {
+        var line = StdioLaunch.Build(new UpstreamOptions { Command = "x", Args = ["/tmp/data/in"], WritableFolders = ["/tmp/data/in"] }, "/usr/bin/bwrap", "prlimit");
+        var arguments = line.Arguments.ToList();
+        var writable = arguments.IndexOf("--bind");
+
+        Assert.Equal(["--bind", "/tmp/data/in", "/tmp/data/in"], arguments.Skip(writable).Take(3));
+        Assert.True(writable > arguments.LastIndexOf("--ro-bind"), "a later read-only bind would hide the writable one");
+        Assert.True(writable < arguments.IndexOf("--"));
+    }
+
+    [Theory]
+    [InlineData("/srv/data", true)]
+    [InlineData("data", false)]
+    [InlineData("/srv/../etc", false)]
+    [InlineData("/srv/./data", false)]
+    [InlineData("", false)]
+    public void Only_plain_absolute_folders_may_be_writable(string folder, bool accepted) =>
+        Assert.Equal(accepted, UpstreamSupervisor.IsPlainAbsolutePath(folder));
+
+    [Fact]
     public void An_upstream_allowed_the_network_keeps_it()
     {
         var line = StdioLaunch.Build(new UpstreamOptions { Command = "x", AllowNetwork = true }, "/usr/bin/bwrap", "prlimit");

@@ -90,7 +90,7 @@ public sealed class EverythingApp(PlatformInfrastructure infrastructure) : McpAp
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .Select(dir => Path.Join(dir, "node")).FirstOrDefault(File.Exists);
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {

@@ -1,7 +1,9 @@
 using Microsoft.Extensions.Options;
+using ModelContextProtocol.AspNetCore;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Storage;
 using Platform.ToolExecution.Calls;
+using Platform.ToolExecution.Conformance;
 using Platform.ToolExecution.Mcp;
 using Platform.ToolExecution.RateLimits;
 using Platform.ToolExecution.Tools.BuiltIn;
@@ -35,10 +37,13 @@ internal static class Extensions
         builder.AddToolCallRateLimits();
 
         builder.Services.AddMcpServer(server => server.ServerInfo = new() { Name = "platform", Version = "1.0.0" })
-            .WithHttpTransport(http => http.Stateless = !mcp.Stateful)
+            // Stateful serves sessions to clients that use the initialize handshake (2025-06-18, 2025-11-25) and still
+            // serves 2026-07-28, which has no sessions, per request: every supported version works in both modes.
+            .WithHttpTransport(http => http.SessionMode = mcp.Stateful ? HttpServerSessionMode.StatefulForInitializeClients : HttpServerSessionMode.Stateless)
             .WithTools<EchoTool>()
             .WithBuiltInTools(builder.Configuration)
             .WithUpstreams()
+            .WithConformanceFixtures(builder.Configuration)
             .WithRequestFilters(filters =>
             {
                 filters.AddListToolsFilter(ToolAccessFilters.ListTools);

@@ -5,7 +5,13 @@ public sealed class McpOptions
 {
     public const string Section = "Mcp";
 
-    /// <summary>Stateless by default: any replica answers any request and no session affinity is needed.</summary>
+    /// <summary>
+    /// Stateless by default: any replica answers any request and no session affinity is needed. Stateful gives clients
+    /// that initialize a session (<c>Mcp-Session-Id</c>), held in this replica's memory, so a load balancer must keep
+    /// each session on one replica; in exchange the server can send requests to the client (sampling, elicitation).
+    /// A session never stands in for the credential: every request is authenticated, and only the key that created a
+    /// session may use it.
+    /// </summary>
     public bool Stateful { get; set; }
 
     /// <summary>

@@ -9,7 +9,7 @@ using Platform.ToolExecution.RateLimits;
 namespace Platform.ToolExecution.Mcp;
 
 /// <summary>
-/// What must happen to a <c>POST /mcp</c> before the MCP handler runs, in order: the Origin check, the body size limit, the scope
+/// What must happen to a request to <c>/mcp</c> before the MCP handler runs, in order: the Origin check (every method), then for <c>POST</c> the body size limit, the scope
 /// check (HTTP 403 <c>insufficient_scope</c> needs the JSON-RPC method, so the body is buffered and read once), and
 /// the distributed rate limit for tool calls.
 /// </summary>
@@ -17,14 +17,21 @@ public static class McpRequestGate
 {
     public static IApplicationBuilder UseMcpRequestGate(this IApplicationBuilder app) =>
         app.UseWhen(
-            http => HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(McpEndpoint.Path, StringComparison.Ordinal),
+            http => http.Request.Path.Equals(McpEndpoint.Path, StringComparison.Ordinal),
             branch => branch.Use(async (http, next) =>
             {
                 var mcp = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value;
+                // Every method: in stateful mode GET opens a session's event stream and DELETE ends a session.
                 if (http.Request.Headers.Origin is [{ } origin] && !mcp.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
                 {
                     await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Origin not allowed",
                         detail: "This origin may not call the MCP endpoint.", type: ProblemTypes.Forbidden).ExecuteAsync(http);
+                    return;
+                }
+
+                if (!HttpMethods.IsPost(http.Request.Method))
+                {
+                    await next(http);
                     return;
                 }
 

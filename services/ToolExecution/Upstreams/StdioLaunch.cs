@@ -48,6 +48,13 @@ public static class StdioLaunch
         {
             sandbox.AddRange(["--ro-bind", folder, folder]);
         }
+
+        // After the read-only binds, so a writable folder under one of them is writable.
+        foreach (var folder in upstream.WritableFolders)
+        {
+            sandbox.AddRange(["--bind", folder, folder]);
+        }
+
         if (!upstream.AllowNetwork)
         {
             sandbox.Add("--unshare-net");

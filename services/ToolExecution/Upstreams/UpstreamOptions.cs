@@ -29,6 +29,12 @@ public sealed class UpstreamOptions
     /// <summary>Gives a stdio upstream the host's network inside bubblewrap; without it the sandbox has none.</summary>
     public bool AllowNetwork { get; set; }
 
+    /// <summary>
+    /// Absolute folders a stdio server may write to inside bubblewrap (a file-system server's allowed folder, say);
+    /// everything else it sees is read-only. Without bubblewrap there is no such sandbox and this has no effect.
+    /// </summary>
+    public string[] WritableFolders { get; set; } = [];
+
     public int CpuSeconds { get; set; } = 300;
 
     public long AddressSpaceBytes { get; set; } = 8L * 1024 * 1024 * 1024;

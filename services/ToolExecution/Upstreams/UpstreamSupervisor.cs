@@ -21,11 +21,21 @@ internal sealed partial class UpstreamSupervisor(
                     $"Upstreams:{section.Key} needs a name of letters, digits, '-' or '_', and exactly one of Command or Url.");
             }
 
+            if (options.WritableFolders.FirstOrDefault(f => !IsPlainAbsolutePath(f)) is { } folder)
+            {
+                throw new InvalidOperationException(
+                    $"Upstreams:{section.Key}:WritableFolders needs absolute paths without '.' or '..' segments; '{folder}' is not one.");
+            }
+
             _connections.Add(new UpstreamConnection(section.Key, options, tools, time, loggers));
         }
 
         return Task.WhenAll(_connections.Select(c => c.SuperviseAsync(stoppingToken)));
     }
+
+    /// <summary>A writable bind is a hole in the read-only sandbox: only an exact, absolute folder may open one.</summary>
+    internal static bool IsPlainAbsolutePath(string path) =>
+        Path.IsPathFullyQualified(path) && !path.Split('/').Any(segment => segment is "." or "..");
 
     public override void Dispose()
     {
