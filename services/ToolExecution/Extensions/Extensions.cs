@@ -50,7 +50,10 @@ internal static class Extensions
                 filters.AddCallToolFilter(ToolAccessFilters.CallTool);
             });
 
-        builder.AddCritterStack(Schema, _ => { }, wolverine => wolverine.PublishIntegrationEventsToAudit());
+        // Registering the call events up front lets startup create the event store, instead of the first call.
+        builder.AddCritterStack(Schema,
+            marten => marten.Events.AddEventTypes([typeof(ToolCallStarted), typeof(ToolCallCompleted), typeof(ToolCallFailed), typeof(ToolCallRejected)]),
+            wolverine => wolverine.PublishIntegrationEventsToAudit());
         // Registered after Wolverine so it stops first (hosts stop in reverse order): its last commit still gets
         // its outbox messages sent. The web server stops before both, so no request is left waiting on it.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ToolCallJournal>());
