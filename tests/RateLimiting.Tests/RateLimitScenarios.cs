@@ -157,6 +157,40 @@ public abstract class RateLimitScenarios
     }
 
     [Fact]
+    public async Task A_killed_process_leases_free_themselves_after_the_lease_timeout_by_redis_time()
+    {
+        var tenant = TestRedis.NewTenant();
+        var timeout = TimeSpan.FromSeconds(3);
+        var policy = new RateLimitPolicy { ConcurrencyPerKey = new ConcurrencyLimit(2, timeout) };
+        var ct = TestContext.Current.CancellationToken;
+
+        // The process that dies mid-call: its own connection, and a clock an hour off, which must not matter because
+        // leases expire by Redis TIME. It takes every slot and never releases them.
+        var dying = await TestRedis.ConnectAsync(Redis.Configuration);
+        using (var doomed = new RedisRateLimiter(dying, time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1))))
+        {
+            Assert.True((await doomed.AcquireAsync(TestRedis.Request(tenant, policy), ct)).IsAllowed);
+            Assert.True((await doomed.AcquireAsync(TestRedis.Request(tenant, policy), ct)).IsAllowed);
+        }
+
+        await dying.CloseAsync(allowCommandsToComplete: false);
+        await dying.DisposeAsync();
+
+        using var survivor = new RedisRateLimiter(Redis);
+        var blocked = await survivor.AcquireAsync(TestRedis.Request(tenant, policy), ct);
+        Assert.False(blocked.IsAllowed);
+        Assert.Equal(LimitKind.Concurrency, blocked.Limit);
+        Assert.InRange(blocked.RetryAfter, TimeSpan.FromMilliseconds(1), timeout);
+        // The lease set itself expires with its last lease, so a dead process leaves nothing behind in Redis.
+        var ttl = (long)await Redis.GetDatabase().ExecuteAsync("PTTL", RateLimitKeys.Concurrency(tenant, "k1"));
+        Assert.InRange(ttl, 1, (long)timeout.TotalMilliseconds);
+
+        await TestRedis.WaitUntilAsync(
+            async () => (await survivor.AcquireAsync(TestRedis.Request(tenant, policy), ct)).IsAllowed,
+            timeout + TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task Failed_authentication_blocks_an_ip_after_its_limit()
     {
         using var limiter = new RedisRateLimiter(Redis);
