@@ -191,6 +191,29 @@ public abstract class RateLimitScenarios
     }
 
     [Fact]
+    public async Task Limits_hold_when_node_clocks_differ_because_only_redis_time_counts()
+    {
+        var skewed = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(30));
+        using var nodeA = new RedisRateLimiter(Redis, time: TimeProvider.System);
+        using var nodeB = new RedisRateLimiter(Redis, time: skewed);
+        var request = TestRedis.Request(TestRedis.NewTenant(), new RateLimitPolicy { PerKey = new RateLimit(4, TimeSpan.FromMinutes(1)) });
+        var ct = TestContext.Current.CancellationToken;
+
+        var decisions = new List<RateLimitDecision>();
+        for (var i = 0; i < 4; i++)
+        {
+            decisions.Add(await (i % 2 == 0 ? nodeA : nodeB).AcquireAsync(request, ct));
+        }
+
+        decisions.Add(await nodeB.AcquireAsync(request, ct));
+        decisions.Add(await nodeA.AcquireAsync(request, ct));
+        Assert.Equal([true, true, true, true, false, false], decisions.Select(d => d.IsAllowed));
+        // Both nodes agree on when the next slot frees up (one interval, 60 s / 4): a node clock 30 s ahead would have
+        // admitted at once, or answered a Retry-After 30 s off.
+        Assert.All(decisions.Skip(4), d => Assert.InRange(d.RetryAfter, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
     public async Task Failed_authentication_blocks_an_ip_after_its_limit()
     {
         using var limiter = new RedisRateLimiter(Redis);
