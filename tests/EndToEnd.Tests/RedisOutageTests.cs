@@ -114,6 +114,9 @@ public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : ICla
         // The fail-closed process counts failed authentications fail-open (the default of that policy), and that check
         // runs before every call: modes belong to policies, so this process reports both.
         Assert.Equal(["fail_closed", "fail_open"], ModesOf(unavailable, closedNode).Order());
+        // Each record names the trace of the request that met the outage, so an operator can follow it.
+        Assert.All(unavailable.Where(r => Target(r) == openNode || Target(r) == closedNode),
+            r => Assert.Matches("^[0-9a-f]{32}$", r.GetProperty("traceId").GetString()));
         var closedRecovery = JsonDocument.Parse(recovered.Single(r => Target(r) == closedNode).GetProperty("details").GetString()!).RootElement;
         Assert.True(closedRecovery.GetProperty("failClosedDecisions").GetInt64() >= 5);
         Assert.Single(recovered, r => Target(r) == openNode);

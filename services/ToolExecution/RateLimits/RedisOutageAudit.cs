@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Threading.Channels;
 using Platform.Contracts.RateLimits;
 using Platform.RateLimiting;
@@ -14,20 +15,24 @@ public sealed partial class RedisOutageAudit(IServiceProvider services, TimeProv
 {
     private static readonly TimeSpan RetryDelay = TimeSpan.FromSeconds(2);
 
-    private readonly Channel<RedisAvailabilityChange> _changes =
-        Channel.CreateUnbounded<RedisAvailabilityChange>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Channel<(RedisAvailabilityChange Change, string? TraceId)> _changes =
+        Channel.CreateUnbounded<(RedisAvailabilityChange, string?)>(new UnboundedChannelOptions { SingleReader = true });
 
     /// <summary>Which replica saw the outage: the pod name under Kubernetes, plus the process id.</summary>
     public static string Node { get; } = $"{Environment.MachineName}/{Environment.ProcessId}";
 
-    public void Report(RedisAvailabilityChange change) => _changes.Writer.TryWrite(change);
+    /// <summary>
+    /// Called on the thread of the request that saw the change, so the event carries that request's trace id: an
+    /// operator can follow the audit record to the request that first met the outage (or the recovery).
+    /// </summary>
+    public void Report(RedisAvailabilityChange change) => _changes.Writer.TryWrite((change, Activity.Current?.TraceId.ToString()));
 
-    public static object ToEvent(RedisAvailabilityChange change) => change switch
+    public static object ToEvent(RedisAvailabilityChange change, string? traceId) => change switch
     {
         RedisUnavailable u => new RateLimiterRedisUnavailable(Guid.CreateVersion7(), Node,
             u.Mode == RedisFailureMode.FailClosed ? RedisFailureModes.FailClosed : RedisFailureModes.FailOpen,
-            u.Cause, u.Since, u.At, null),
-        RedisRecovered r => new RateLimiterRedisRecovered(Guid.CreateVersion7(), Node, r.Since, r.FailOpenDecisions, r.FailClosedDecisions, r.At, null),
+            u.Cause, u.Since, u.At, traceId),
+        RedisRecovered r => new RateLimiterRedisRecovered(Guid.CreateVersion7(), Node, r.Since, r.FailOpenDecisions, r.FailClosedDecisions, r.At, traceId),
         _ => throw new ArgumentOutOfRangeException(nameof(change), change.GetType().Name, "Unknown availability change."),
     };
 
@@ -35,9 +40,9 @@ public sealed partial class RedisOutageAudit(IServiceProvider services, TimeProv
     {
         try
         {
-            await foreach (var change in _changes.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var (change, traceId) in _changes.Reader.ReadAllAsync(stoppingToken))
             {
-                await PublishAsync(ToEvent(change), stoppingToken);
+                await PublishAsync(ToEvent(change, traceId), stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
