@@ -36,6 +36,10 @@ public sealed class AppHostOptions
     /// <summary>Added to every service's environment after the contract (tests, local overrides).</summary>
     public IReadOnlyDictionary<string, string> ExtraEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Added to one service's environment (by service name) after <see cref="ExtraEnvironment"/>, e.g. a replica configured differently.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> ServiceEnvironment { get; init; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
     public TextWriter Output { get; init; } = Console.Out;
 
     /// <summary>A live status line and colors; plain lines when output is redirected.</summary>

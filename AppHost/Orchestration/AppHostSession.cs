@@ -48,7 +48,8 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
         {
             var environment = new Dictionary<string, string>(
                 EnvironmentContract.For(service, urls, connectionStrings, adminKey.Value, Environment.ProcessId, Environment.GetEnvironmentVariable));
-            foreach (var (name, value) in options.ExtraEnvironment)
+            foreach (var (name, value) in options.ExtraEnvironment
+                .Concat(options.ServiceEnvironment.GetValueOrDefault(service.Name) ?? new Dictionary<string, string>()))
             {
                 environment[name] = value;
             }

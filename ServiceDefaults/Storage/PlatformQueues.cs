@@ -18,6 +18,7 @@ public static class PlatformQueues
         {
             rule.MessagesFromNamespace("Platform.Contracts.Auth");
             rule.MessagesFromNamespace("Platform.Contracts.ToolCalls");
+            rule.MessagesFromNamespace("Platform.Contracts.RateLimits");
             rule.ToPostgresqlQueue(Audit);
         });
     }

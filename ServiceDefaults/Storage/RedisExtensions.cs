@@ -24,6 +24,9 @@ public static class RedisExtensions
             options.ConnectTimeout = 2000;
             options.SyncTimeout = 1000;
             options.AsyncTimeout = 1000;
+            // While disconnected, fail at once instead of queueing for AsyncTimeout: the rate limiter's fallback
+            // (fail-open or fail-closed) then decides in microseconds, not after a second per request.
+            options.BacklogPolicy = BacklogPolicy.FailFast;
             return ConnectionMultiplexer.Connect(options);
         });
 

@@ -21,6 +21,7 @@ public sealed class RedisRateLimiter : IDisposable
     private readonly RedisRateLimiterOptions _options;
     private readonly CircuitBreaker _circuit;
     private readonly LocalFallbackLimiter _fallback;
+    private readonly OutageTracker _outage;
     private readonly Meter _meter;
     private readonly Counter<long> _decisions;
 
@@ -30,6 +31,7 @@ public sealed class RedisRateLimiter : IDisposable
         _options = options ?? new RedisRateLimiterOptions();
         _circuit = new CircuitBreaker(_options.FailuresToOpenCircuit, _options.CircuitCooldown, time ?? TimeProvider.System);
         _fallback = new LocalFallbackLimiter(_options.ReplicaCount);
+        _outage = new OutageTracker(time ?? TimeProvider.System, _options.OnAvailabilityChange);
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _decisions = _meter.CreateCounter<long>("platform.ratelimit.decisions", description: "Rate-limit decisions by outcome and deciding limit.");
     }
@@ -127,20 +129,25 @@ public sealed class RedisRateLimiter : IDisposable
             return Record(new RateLimitDecision(RateLimitOutcome.Allowed, LimitKind.None, TimeSpan.Zero, 0, TimeSpan.Zero));
         }
 
+        // While the circuit is open no exception says why; the outage keeps the cause of the failure that opened it.
+        var cause = "circuit_open";
         if (_circuit.AllowsRequest)
         {
             try
             {
                 var decision = await EvaluateAsync(limits, concurrency, leaseKey, leaseId, dryRun).ConfigureAwait(false);
                 _circuit.RecordSuccess();
+                _outage.DecidedWithRedis();
                 return Record(decision);
             }
             catch (Exception e) when (IsRedisUnavailable(e))
             {
                 _circuit.RecordFailure();
+                cause = CauseOf(e);
             }
         }
 
+        _outage.DecidedWithoutRedis(onFailure, cause);
         return Record(onFailure == RedisFailureMode.FailClosed
             ? new RateLimitDecision(RateLimitOutcome.Unavailable, LimitKind.None, _options.UnavailableRetryAfter, 0, _options.UnavailableRetryAfter)
             : _fallback.Acquire(limits));
@@ -205,6 +212,14 @@ public sealed class RedisRateLimiter : IDisposable
         _decisions.Add(1, new("outcome", outcome), new("limit", decision.Limit.ToString().ToLowerInvariant()));
         return decision;
     }
+
+    private static string CauseOf(Exception e) => e switch
+    {
+        RedisTimeoutException => "timeout",
+        ObjectDisposedException => "disposed",
+        RedisServerException => "loading",
+        _ => "connection",
+    };
 
     private static bool IsRedisUnavailable(Exception e) =>
         e is RedisConnectionException or RedisTimeoutException or ObjectDisposedException

@@ -13,4 +13,10 @@ public sealed class RedisRateLimiterOptions
 
     /// <summary>Retry-After given with <see cref="RateLimitOutcome.Unavailable"/>.</summary>
     public TimeSpan UnavailableRetryAfter { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Called on the request's thread when an outage begins for a failure mode and when Redis answers again (see
+    /// <see cref="RedisAvailabilityChange"/>). Must return at once and not throw: hand the change to a queue.
+    /// </summary>
+    public Action<RedisAvailabilityChange>? OnAvailabilityChange { get; init; }
 }

@@ -44,6 +44,10 @@ internal sealed class FakeApplication : IDisposable
             BuildConfiguration = "Release",
 #endif
             ExtraEnvironment = environment,
+            ServiceEnvironment = new Dictionary<string, IReadOnlyDictionary<string, string>>
+            {
+                ["audit"] = new Dictionary<string, string> { ["FAKE_AUDIT_ONLY"] = "1" },
+            },
             Ports = ports ?? new Dictionary<string, int>(),
             Output = TextWriter.Synchronized(Output),
             Ready = ready,

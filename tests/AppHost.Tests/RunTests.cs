@@ -68,6 +68,7 @@ public sealed partial class RunTests
             Assert.StartsWith("127.0.0.1:", environment["ConnectionStrings__redis"], StringComparison.Ordinal);
             Assert.Equal(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), environment["APPHOST_PARENT_PID"]);
             Assert.Equal(service.Resource.Name == "auth", environment.ContainsKey("Auth__BootstrapAdminKey"));
+            Assert.Equal(service.Resource.Name == "audit", environment.ContainsKey("FAKE_AUDIT_ONLY"));
         }
 
         // A second run reuses the key and does not print it again.

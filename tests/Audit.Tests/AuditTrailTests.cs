@@ -3,11 +3,13 @@ extern alias AuthService;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
+using System.Text.Json;
 using AuditService::Platform.Audit.Apis;
 using AuditService::Platform.Audit.Chain;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Contracts;
+using Platform.Contracts.RateLimits;
 using Platform.Contracts.ToolCalls;
 using Platform.Testing;
 using Wolverine;
@@ -72,6 +74,31 @@ public sealed class AuditTrailTests(AuditApp app) : IClassFixture<AuditApp>
         using var admin = app.Client(AuditApp.AdminKey);
         var page = await admin.GetFromJsonAsync<AuditApi.AuditRecordsPage>($"/audit/records?tenant={tenant}&limit=500");
         return [.. page!.Records];
+    }
+
+    [Fact]
+    public async Task Rate_limiter_redis_outage_events_become_system_records_with_their_mode()
+    {
+        var node = "tool-execution-" + Guid.NewGuid().ToString("N")[..8] + "/42";
+        var since = DateTimeOffset.UtcNow.AddSeconds(-30);
+        await app.DeliverAsync(new RateLimiterRedisUnavailable(Guid.CreateVersion7(), node, RedisFailureModes.FailOpen, "connection", since, since, null));
+        await app.DeliverAsync(new RateLimiterRedisUnavailable(Guid.CreateVersion7(), node, RedisFailureModes.FailClosed, "connection", since, since.AddSeconds(1), null));
+        await app.DeliverAsync(new RateLimiterRedisRecovered(Guid.CreateVersion7(), node, since, 12, 3, since.AddSeconds(30), null));
+
+        using var admin = app.Client(AuditApp.AdminKey);
+        var unavailable = (await admin.GetFromJsonAsync<AuditApi.AuditRecordsPage>("/audit/records?action=ratelimit.redis_unavailable&limit=500"))!
+            .Records.Where(r => r.Target == "node:" + node).ToList();
+        var recovered = Assert.Single((await admin.GetFromJsonAsync<AuditApi.AuditRecordsPage>("/audit/records?action=ratelimit.redis_recovered&limit=500"))!
+            .Records, r => r.Target == "node:" + node);
+
+        Assert.Equal(["fail_open", "fail_closed"], unavailable.OrderBy(r => r.Seq).Select(r => JsonDocument.Parse(r.Details!).RootElement.GetProperty("mode").GetString()));
+        Assert.All(unavailable, r => Assert.Equal("failure", r.Outcome));
+        Assert.All(unavailable, r => Assert.Equal("system", r.KeyId));
+        Assert.Null(recovered.TenantId);
+        Assert.Equal("success", recovered.Outcome);
+        var details = JsonDocument.Parse(recovered.Details!).RootElement;
+        Assert.Equal(12, details.GetProperty("failOpenDecisions").GetInt64());
+        Assert.Equal(3, details.GetProperty("failClosedDecisions").GetInt64());
     }
 
     [Fact]

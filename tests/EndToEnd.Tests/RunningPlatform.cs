@@ -7,9 +7,10 @@ namespace Platform.EndToEnd.Tests;
 
 /// <summary>
 /// The three services as real processes, started by the same orchestration code as <c>dotnet run --project AppHost</c>,
-/// on a fresh database of the test run's PostgreSQL.
+/// on a fresh database of the test run's PostgreSQL. A derived fixture may start more services (replicas) or bring a
+/// Redis of its own.
 /// </summary>
-public sealed class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLifetime
+public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLifetime
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory("platform-e2e-");
@@ -25,18 +26,33 @@ public sealed class RunningPlatform(PlatformInfrastructure infrastructure) : IAs
 
     public Uri Url(string service) => Services[service].Url;
 
-    public async ValueTask InitializeAsync()
+    /// <summary>The services to start; replicas are extra entries with names of their own.</summary>
+    protected virtual IReadOnlyList<ServiceResource> ServiceModel => PlatformModel.Services;
+
+    /// <summary>Settings for every service.</summary>
+    protected virtual IReadOnlyDictionary<string, string> EnvironmentForAll { get; } = new Dictionary<string, string>();
+
+    /// <summary>Settings for one service, by name, on top of <see cref="EnvironmentForAll"/>.</summary>
+    protected virtual IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> EnvironmentByService { get; } =
+        new Dictionary<string, IReadOnlyDictionary<string, string>>();
+
+    /// <summary>The Redis the services use: the test run's, unless a fixture needs one it can stop.</summary>
+    protected virtual Task<string> RedisConnectionStringAsync() => Task.FromResult(infrastructure.RedisConnectionString);
+
+    public virtual async ValueTask InitializeAsync()
     {
         var ready = new TaskCompletionSource<IReadOnlyList<RunningService>>(TaskCreationOptions.RunContinuationsAsynchronously);
         var options = new AppHostOptions
         {
             RepositoryRoot = RepositoryRoot.Find(),
-            Services = PlatformModel.Services,
+            Services = ServiceModel,
             DataDirectoryOverride = _data.FullName,
             PostgresConnectionString = PostgresConnectionString = await infrastructure.NewDatabaseAsync("e2e"),
-            RedisConnectionString = infrastructure.RedisConnectionString,
+            RedisConnectionString = await RedisConnectionStringAsync(),
             KeepData = false,
             BuildServices = false,
+            ExtraEnvironment = EnvironmentForAll,
+            ServiceEnvironment = EnvironmentByService,
             Output = TextWriter.Synchronized(Output),
             Ready = services => ready.TrySetResult(services),
         };
@@ -70,8 +86,9 @@ public sealed class RunningPlatform(PlatformInfrastructure infrastructure) : IAs
         return await Run;
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
+        GC.SuppressFinalize(this);
         if (!_stop.IsCancellationRequested)
         {
             await StopAsync();

@@ -157,6 +157,63 @@ public abstract class RateLimitScenarios
     }
 
     [Fact]
+    public async Task A_killed_process_leases_free_themselves_after_the_lease_timeout_by_redis_time()
+    {
+        var tenant = TestRedis.NewTenant();
+        var timeout = TimeSpan.FromSeconds(3);
+        var policy = new RateLimitPolicy { ConcurrencyPerKey = new ConcurrencyLimit(2, timeout) };
+        var ct = TestContext.Current.CancellationToken;
+
+        // The process that dies mid-call: its own connection, and a clock an hour off, which must not matter because
+        // leases expire by Redis TIME. It takes every slot and never releases them.
+        var dying = await TestRedis.ConnectAsync(Redis.Configuration);
+        using (var doomed = new RedisRateLimiter(dying, time: new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-1))))
+        {
+            Assert.True((await doomed.AcquireAsync(TestRedis.Request(tenant, policy), ct)).IsAllowed);
+            Assert.True((await doomed.AcquireAsync(TestRedis.Request(tenant, policy), ct)).IsAllowed);
+        }
+
+        await dying.CloseAsync(allowCommandsToComplete: false);
+        await dying.DisposeAsync();
+
+        using var survivor = new RedisRateLimiter(Redis);
+        var blocked = await survivor.AcquireAsync(TestRedis.Request(tenant, policy), ct);
+        Assert.False(blocked.IsAllowed);
+        Assert.Equal(LimitKind.Concurrency, blocked.Limit);
+        Assert.InRange(blocked.RetryAfter, TimeSpan.FromMilliseconds(1), timeout);
+        // The lease set itself expires with its last lease, so a dead process leaves nothing behind in Redis.
+        var ttl = (long)await Redis.GetDatabase().ExecuteAsync("PTTL", RateLimitKeys.Concurrency(tenant, "k1"));
+        Assert.InRange(ttl, 1, (long)timeout.TotalMilliseconds);
+
+        await TestRedis.WaitUntilAsync(
+            async () => (await survivor.AcquireAsync(TestRedis.Request(tenant, policy), ct)).IsAllowed,
+            timeout + TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Limits_hold_when_node_clocks_differ_because_only_redis_time_counts()
+    {
+        var skewed = new Microsoft.Extensions.Time.Testing.FakeTimeProvider(DateTimeOffset.UtcNow.AddSeconds(30));
+        using var nodeA = new RedisRateLimiter(Redis, time: TimeProvider.System);
+        using var nodeB = new RedisRateLimiter(Redis, time: skewed);
+        var request = TestRedis.Request(TestRedis.NewTenant(), new RateLimitPolicy { PerKey = new RateLimit(4, TimeSpan.FromMinutes(1)) });
+        var ct = TestContext.Current.CancellationToken;
+
+        var decisions = new List<RateLimitDecision>();
+        for (var i = 0; i < 4; i++)
+        {
+            decisions.Add(await (i % 2 == 0 ? nodeA : nodeB).AcquireAsync(request, ct));
+        }
+
+        decisions.Add(await nodeB.AcquireAsync(request, ct));
+        decisions.Add(await nodeA.AcquireAsync(request, ct));
+        Assert.Equal([true, true, true, true, false, false], decisions.Select(d => d.IsAllowed));
+        // Both nodes agree on when the next slot frees up (one interval, 60 s / 4): a node clock 30 s ahead would have
+        // admitted at once, or answered a Retry-After 30 s off.
+        Assert.All(decisions.Skip(4), d => Assert.InRange(d.RetryAfter, TimeSpan.FromMilliseconds(1), TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
     public async Task Failed_authentication_blocks_an_ip_after_its_limit()
     {
         using var limiter = new RedisRateLimiter(Redis);

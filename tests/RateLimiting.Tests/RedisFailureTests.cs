@@ -79,6 +79,57 @@ public sealed class RedisFailureTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_outage_is_reported_once_per_failure_mode_and_once_on_recovery()
+    {
+        var changes = new List<RedisAvailabilityChange>();
+        var options = new RedisRateLimiterOptions
+        {
+            FailuresToOpenCircuit = 2,
+            CircuitCooldown = Cooldown,
+            OnAvailabilityChange = change =>
+            {
+                lock (changes)
+                {
+                    changes.Add(change);
+                }
+            },
+        };
+        using var limiter = new RedisRateLimiter(_redis!, options, _clock);
+        var tenant = TestRedis.NewTenant();
+        var open = new RateLimitPolicy { PerKey = new RateLimit(100, TimeSpan.FromMinutes(1)), OnRedisFailure = RedisFailureMode.FailOpen };
+        var closed = open with { OnRedisFailure = RedisFailureMode.FailClosed };
+        var ct = TestContext.Current.CancellationToken;
+        Assert.True((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsAllowed);
+        Assert.Empty(changes);
+
+        await _server!.StopAsync();
+        // Many requests in both modes, before and after the circuit opens: still one report per mode.
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsLocalFallback);
+            Assert.Equal(RateLimitOutcome.Unavailable, (await limiter.AcquireAsync(TestRedis.Request(tenant, closed), ct)).Outcome);
+        }
+
+        Assert.Collection(changes,
+            c => Assert.Equal(RedisFailureMode.FailOpen, Assert.IsType<RedisUnavailable>(c).Mode),
+            c => Assert.Equal(RedisFailureMode.FailClosed, Assert.IsType<RedisUnavailable>(c).Mode));
+        Assert.All(changes, c => Assert.Equal("connection", ((RedisUnavailable)c).Cause));
+
+        await _server.StartAsync();
+        await TestRedis.WaitUntilAsync(async () => _redis!.IsConnected && await PingsAsync(), TimeSpan.FromSeconds(15));
+        _clock.Advance(Cooldown);
+        Assert.False((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsLocalFallback);
+        Assert.False((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsLocalFallback);
+
+        Assert.Equal(3, changes.Count);
+        var recovered = Assert.IsType<RedisRecovered>(changes[2]);
+        Assert.Equal(5, recovered.FailOpenDecisions);
+        Assert.Equal(5, recovered.FailClosedDecisions);
+        Assert.Equal(((RedisUnavailable)changes[0]).Since, recovered.Since);
+        Assert.Equal(_clock.GetUtcNow(), recovered.At);
+    }
+
+    [Fact]
     public async Task A_fail_open_concurrency_only_policy_admits_while_redis_is_down()
     {
         var options = new RedisRateLimiterOptions { FailuresToOpenCircuit = 1, CircuitCooldown = Cooldown };

@@ -3,6 +3,7 @@ using Marten;
 using Wolverine;
 using Platform.Contracts;
 using AuthEvents = Platform.Contracts.Auth;
+using RateLimits = Platform.Contracts.RateLimits;
 using ToolCalls = Platform.Contracts.ToolCalls;
 
 namespace Platform.Audit.Chain;
@@ -51,6 +52,16 @@ public static class AuditEventHandlers
         writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor,
             "tool.call", "tool:" + e.Tool, e.Outcome,
             Details(new { e.CallId, e.Reason, e.ArgumentsSha256, arguments = e.RedactedArguments, e.DurationMs }), e.TraceId), ct);
+
+    // Operational events of the platform itself: no tenant, the system acts, the target is the process that saw it.
+    public static Task Handle(RateLimits.RateLimiterRedisUnavailable e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, Actor.System,
+            "ratelimit.redis_unavailable", "node:" + e.Node, "failure", Details(new { e.Mode, e.Cause, e.UnavailableSince }), e.TraceId), ct);
+
+    public static Task Handle(RateLimits.RateLimiterRedisRecovered e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
+        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, Actor.System,
+            "ratelimit.redis_recovered", "node:" + e.Node, "success",
+            Details(new { e.UnavailableSince, e.FailOpenDecisions, e.FailClosedDecisions }), e.TraceId), ct);
 
     private static string Details<T>(T value) => JsonSerializer.Serialize(value, DetailsJson);
 

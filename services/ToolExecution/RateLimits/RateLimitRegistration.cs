@@ -12,9 +12,15 @@ internal static class RateLimitRegistration
     {
         builder.AddRedis();
         builder.Services.Configure<RateLimitOptions>(builder.Configuration.GetSection(RateLimitOptions.Section));
+        builder.Services.AddSingleton<RedisOutageAudit>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<RedisOutageAudit>());
         builder.Services.AddSingleton(sp => new RedisRateLimiter(
             sp.GetRequiredService<IConnectionMultiplexer>(),
-            new RedisRateLimiterOptions { ReplicaCount = Math.Max(1, sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.ReplicaCount) },
+            new RedisRateLimiterOptions
+            {
+                ReplicaCount = Math.Max(1, sp.GetRequiredService<IOptions<RateLimitOptions>>().Value.ReplicaCount),
+                OnAvailabilityChange = sp.GetRequiredService<RedisOutageAudit>().Report,
+            },
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IMeterFactory>()));
         builder.Services.AddSingleton<ToolCallRateLimits>();

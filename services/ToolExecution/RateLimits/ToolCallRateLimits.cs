@@ -51,8 +51,18 @@ public sealed class ToolCallRateLimits(RedisRateLimiter limiter, IOptionsMonitor
         }
     }
 
+    /// <summary>
+    /// How long a concurrency lease outlives the longest a call may run. The call filter cancels every tool, built-in or
+    /// upstream, at <see cref="McpOptions.DefaultToolTimeout"/>; the margin covers what follows (recording the call,
+    /// writing the answer). A replica that dies mid-call frees its slots after this, never before a live call ends.
+    /// </summary>
+    public static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(30);
+
+    private RateLimitPolicy PolicyFor(PlanLimits limits) =>
+        PolicyFor(limits, mcp.Value.DefaultToolTimeout, options.CurrentValue.OnRedisFailure);
+
     /// <summary>The plan's per-minute limits from Auth's verification answer.</summary>
-    private RateLimitPolicy PolicyFor(PlanLimits limits)
+    internal static RateLimitPolicy PolicyFor(PlanLimits limits, TimeSpan toolTimeout, RedisFailureMode onRedisFailure)
     {
         var minute = TimeSpan.FromMinutes(1);
         return new RateLimitPolicy
@@ -60,11 +70,10 @@ public sealed class ToolCallRateLimits(RedisRateLimiter limiter, IOptionsMonitor
             PerKey = Rate(limits.RequestsPerMinutePerKey, minute),
             PerTenant = Rate(limits.RequestsPerMinutePerTenant, minute),
             PerKeyAndTool = Rate(limits.RequestsPerMinutePerKeyAndTool, minute),
-            // A lease outlives the longest a call may run, so a crashed node's leases free themselves.
             ConcurrencyPerKey = limits.ConcurrentCallsPerKey > 0
-                ? new ConcurrencyLimit(limits.ConcurrentCallsPerKey, mcp.Value.DefaultToolTimeout + TimeSpan.FromSeconds(30))
+                ? new ConcurrencyLimit(limits.ConcurrentCallsPerKey, toolTimeout + LeaseMargin)
                 : null,
-            OnRedisFailure = options.CurrentValue.OnRedisFailure,
+            OnRedisFailure = onRedisFailure,
         };
     }
 
