@@ -19,7 +19,7 @@ var settings = new BenchSettings
     RepositoryRoot = root,
     Runs = int.Parse(Option("--runs") ?? "3", CultureInfo.InvariantCulture),
     OutputPath = Option("--out") ?? Path.Combine(root, "docs", "benchmarks.md"),
-    Scenarios = (Option("--scenarios") ?? "ratelimit,verify,mcp").Split(',').ToHashSet(StringComparer.Ordinal),
+    Scenarios = (Option("--scenarios") ?? "ratelimit,verify,mcp,proxy").Split(',').ToHashSet(StringComparer.Ordinal),
     CommandLine = "dotnet bench/Platform.Bench/bin/Release/net10.0/Platform.Bench.dll " + string.Join(' ', args),
 };
 
@@ -59,8 +59,13 @@ try
         CachedVerificationBench.Judge(results);
     }
 
-    if (settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth"))
+    if (settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth") || settings.Scenarios.Contains("proxy"))
     {
+        if (settings.Scenarios.Contains("proxy"))
+        {
+            await ProxyComparison.EnsureInstalledAsync(root);
+        }
+
         await using var postgres = await Infrastructure.ProvisionPostgresAsync(provisioning);
         try
         {

@@ -8,9 +8,14 @@ namespace Platform.Bench.Mcp;
 /// <summary>
 /// The load generator's request: MCP <c>tools/call echo</c> over Streamable HTTP with a unique JSON-RPC id, reading
 /// either a JSON or an SSE answer and succeeding only on a result for that id that carries the message back.
+/// With <paramref name="perRequestProtocol"/> it speaks 2026-07-28 (version, client info and method in every request,
+/// no session), which lets a session-based server such as mcp-proxy be driven exactly like the stateless platform.
 /// </summary>
-public sealed class EchoClient(HttpClient http, Uri endpoint, string? bearer)
+public sealed class EchoClient(HttpClient http, Uri endpoint, string? bearer, string tool = "echo", bool perRequestProtocol = false)
 {
+    private const string PerRequestMeta =
+        ",\"_meta\":{\"io.modelcontextprotocol/protocolVersion\":\"2026-07-28\",\"io.modelcontextprotocol/clientCapabilities\":{},\"io.modelcontextprotocol/clientInfo\":{\"name\":\"platform-bench\",\"version\":\"1\"}}";
+
     private const string Message = "hello from the bench";
     private long _nextId;
 
@@ -33,12 +38,19 @@ public sealed class EchoClient(HttpClient http, Uri endpoint, string? bearer)
         {
             Content = new StringContent(
                 "{\"jsonrpc\":\"2.0\",\"id\":" + id.ToString(CultureInfo.InvariantCulture)
-                    + ",\"method\":\"tools/call\",\"params\":{\"name\":\"echo\",\"arguments\":{\"message\":\"" + Message + "\"}}}",
+                    + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":{\"message\":\"" + Message + "\"}"
+                    + (perRequestProtocol ? PerRequestMeta : "") + "}}",
                 Encoding.UTF8, "application/json"),
         };
         request.Headers.Accept.ParseAdd("application/json");
         request.Headers.Accept.ParseAdd("text/event-stream");
-        request.Headers.Add("MCP-Protocol-Version", "2025-06-18");
+        request.Headers.Add("MCP-Protocol-Version", perRequestProtocol ? "2026-07-28" : "2025-06-18");
+        if (perRequestProtocol)
+        {
+            request.Headers.Add("Mcp-Method", "tools/call");
+            request.Headers.Add("Mcp-Name", tool);
+        }
+
         if (bearer is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", bearer);
@@ -77,6 +89,7 @@ public sealed class EchoClient(HttpClient http, Uri endpoint, string? bearer)
             && root.TryGetProperty("result", out var result)
             && !(result.TryGetProperty("isError", out var isError) && isError.ValueKind == JsonValueKind.True)
             && result.TryGetProperty("content", out var content) && content.GetArrayLength() > 0
-            && content[0].TryGetProperty("text", out var text) && text.GetString() == Message;
+            // Our echo returns the message; server-everything's returns "Echo: <message>".
+            && content[0].TryGetProperty("text", out var text) && text.GetString() is Message or "Echo: " + Message;
     }
 }

@@ -40,7 +40,7 @@ public static class PlatformBench
             UseContainers = false,
             BuildServices = false,
             BuildConfiguration = "Release",
-            ExtraEnvironment = new Dictionary<string, string>
+            ExtraEnvironment = new Dictionary<string, string>(ProxyComparison.PlatformUpstream(settings.RepositoryRoot))
             {
                 // A plan whose limits never deny, so the bench measures the limiter's cost, not its refusals.
                 ["Auth__Plans__bench__RequestsPerMinutePerKey"] = "1000000",
@@ -104,6 +104,16 @@ public static class PlatformBench
             }
 
             Judge(results, rate ?? 0);
+            if (settings.Scenarios.Contains("proxy"))
+            {
+                for (var i = 1; i <= settings.Runs; i++)
+                {
+                    Console.WriteLine($"proxying server-everything vs mcp-proxy, run {i}/{settings.Runs}");
+                    await ProxyComparison.MeasureAsync(results, settings, http, mcpUrl, key).ConfigureAwait(false);
+                }
+
+                ProxyComparison.Judge(results);
+            }
         }
         finally
         {
