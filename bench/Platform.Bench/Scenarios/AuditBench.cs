@@ -86,7 +86,7 @@ public static class AuditBench
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);
 
             Console.WriteLine($"seeding {SeededRecords:N0} audit records");
-            await SeedAsync(http, database).ConfigureAwait(false);
+            var (records, checkpoints, keys) = await SeedAsync(http, database).ConfigureAwait(false);
 
             var peakRate = results.Find(PlatformBench.McpScenario, "closed-loop max throughput, 16 concurrent callers") is { } mcp
                 ? Math.Round(Stats.Median(mcp.Subject)) : DefaultPeakCallRate;
@@ -105,6 +105,7 @@ public static class AuditBench
             {
                 Console.WriteLine($"audit verify and export, run {i}/{settings.Runs}");
                 await MeasureVerifyAsync(results, http).ConfigureAwait(false);
+                MeasureInProcess(results, records, checkpoints, keys);
                 await MeasureExportAsync(results, http, audit.ProcessId).ConfigureAwait(false);
                 Console.WriteLine($"audit append lag at {peakRate:N0} events/s, run {i}/{settings.Runs}");
                 await MeasureLagAsync(results, database, peakRate, i).ConfigureAwait(false);
@@ -130,7 +131,7 @@ public static class AuditBench
     /// Writes the chain as Audit's own writer would (the same hasher, checkpoints signed with Audit's development key),
     /// so verify passes. Audit creates its tables and key on startup and on the first /audit/checkpoint-keys.
     /// </summary>
-    private static async Task SeedAsync(HttpClient http, string database)
+    private static async Task<(List<AuditRecord> Records, List<AuditCheckpoint> Checkpoints, CheckpointKeyRing Keys)> SeedAsync(HttpClient http, string database)
     {
         (await http.GetAsync(new Uri("/audit/checkpoint-keys", UriKind.Relative)).ConfigureAwait(false)).EnsureSuccessStatusCode();
         using var store = DocumentStore.For(o =>
@@ -177,6 +178,51 @@ public static class AuditBench
         await store.BulkInsertAsync(checkpoints, Weasel.Core.BulkInsertMode.InsertsOnly).ConfigureAwait(false);
         session.Store(new ChainHead { Seq = SeededRecords, Hash = hash });
         await session.SaveChangesAsync().ConfigureAwait(false);
+        var keys = new CheckpointKeyRing();
+        keys.Add(ECDsa.Create(key.ExportParameters(includePrivateParameters: false)));
+        return (records, checkpoints, keys);
+    }
+
+    /// <summary>
+    /// The same chain through <see cref="ChainVerifier"/> and <see cref="AuditService::Platform.Audit.Export.NdjsonExport"/>
+    /// in the bench process, with no database or HTTP: what the endpoints would reach if reading were free.
+    /// </summary>
+    private static void MeasureInProcess(Results results, List<AuditRecord> records, List<AuditCheckpoint> checkpoints, CheckpointKeyRing keys)
+    {
+        var clock = Stopwatch.StartNew();
+        var verifier = new ChainVerifier(keys: keys);
+        var next = 0;
+        foreach (var record in records)
+        {
+            verifier.Add(record);
+            if (next < checkpoints.Count && checkpoints[next].Seq == record.Seq)
+            {
+                verifier.Add(checkpoints[next++]);
+            }
+        }
+
+        var verifySeconds = clock.Elapsed.TotalSeconds;
+        if (!verifier.Result().Ok)
+        {
+            throw new InvalidOperationException("The seeded chain does not verify in process: " + verifier.Result().Reason);
+        }
+
+        clock.Restart();
+        using (var sink = new MemoryStream())
+        {
+            foreach (var record in records)
+            {
+                AuditService::Platform.Audit.Export.NdjsonExport.WriteItem(sink, record);
+                if (sink.Length > 64 * 1024)
+                {
+                    sink.SetLength(0);
+                }
+            }
+        }
+
+        var exportSeconds = clock.Elapsed.TotalSeconds;
+        results.AddSingle(Scenario, "ChainVerifier in process, no database (hash + link + signatures)", "records/s", records.Count / verifySeconds);
+        results.AddSingle(Scenario, "NDJSON serialization in process, no database", "records/s", records.Count / exportSeconds);
     }
 
     private static async Task MeasureVerifyAsync(Results results, HttpClient http)
