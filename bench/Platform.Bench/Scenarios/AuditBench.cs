@@ -93,8 +93,9 @@ public static class AuditBench
             results.Notes[Scenario] =
                 $"Auth and Audit as Release processes started by `AppHostRunner`. Verify and export: a chain of {SeededRecords:N0} "
                 + $"tool-call records with a signed checkpoint every {EveryRecords:N0}, written straight into Audit's schema, then "
-                + "`GET /audit/verify` (recomputes every hash, checks every link and checkpoint signature) and "
-                + "`GET /audit/export?format=ndjson` (read to the end by the bench) over loopback; memory is Audit's VmRSS "
+                + "`GET /audit/verify` (recomputes every hash, checks every link and checkpoint signature) and, right after it, "
+                + "`GET /audit/export?format=ndjson` read to the end by the bench, both over loopback (each run's chain is longer "
+                + $"by the previous run's {peakRate * LagPhase.TotalSeconds:N0} lag events; run 1 reads a cold chain); memory is Audit's VmRSS "
                 + "sampled every 20 ms during the export, minus its VmRSS just before. Append lag: tool-call events queued on "
                 + $"Audit's PostgreSQL queue at {peakRate:N0} events/s (ToolExecution's closed-loop maximum in the MCP scenario) "
                 + $"for {LagPhase.TotalSeconds:0} s by a publisher-only Wolverine host, as ToolExecution's outbox sends them; lag = "
@@ -104,9 +105,9 @@ public static class AuditBench
             for (var i = 1; i <= settings.Runs; i++)
             {
                 Console.WriteLine($"audit verify and export, run {i}/{settings.Runs}");
-                await MeasureVerifyAsync(results, http).ConfigureAwait(false);
+                var chainLength = await MeasureVerifyAsync(results, http).ConfigureAwait(false);
                 MeasureInProcess(results, records, checkpoints, keys);
-                await MeasureExportAsync(results, http, audit.ProcessId).ConfigureAwait(false);
+                await MeasureExportAsync(results, http, audit.ProcessId, chainLength).ConfigureAwait(false);
                 Console.WriteLine($"audit append lag at {peakRate:N0} events/s, run {i}/{settings.Runs}");
                 await MeasureLagAsync(results, database, peakRate, i).ConfigureAwait(false);
             }
@@ -225,7 +226,8 @@ public static class AuditBench
         results.AddSingle(Scenario, "NDJSON serialization in process, no database", "records/s", records.Count / exportSeconds);
     }
 
-    private static async Task MeasureVerifyAsync(Results results, HttpClient http)
+    /// <summary>Returns the number of records in the chain.</summary>
+    private static async Task<long> MeasureVerifyAsync(Results results, HttpClient http)
     {
         var clock = Stopwatch.StartNew();
         using var report = JsonDocument.Parse(await http.GetStringAsync(new Uri("/audit/verify", UriKind.Relative)).ConfigureAwait(false));
@@ -237,10 +239,11 @@ public static class AuditBench
         }
 
         var checkedRecords = root.GetProperty("checked").GetInt64();
-        results.AddSingle(Scenario, $"GET /audit/verify over {checkedRecords:N0} records", "records/s", checkedRecords / seconds);
+        results.AddSingle(Scenario, "GET /audit/verify", "records/s", checkedRecords / seconds);
+        return checkedRecords;
     }
 
-    private static async Task MeasureExportAsync(Results results, HttpClient http, int auditPid)
+    private static async Task MeasureExportAsync(Results results, HttpClient http, int auditPid, long records)
     {
         var before = PlatformBench.VmRssKib(auditPid);
         using var sampling = new CancellationTokenSource();
@@ -264,9 +267,14 @@ public static class AuditBench
         var seconds = clock.Elapsed.TotalSeconds;
         await sampling.CancelAsync().ConfigureAwait(false);
         var peakKib = await peak.ConfigureAwait(false);
-        // Header and checkpoint lines are streamed too, but the target counts records.
-        var records = lines - 1 - SeededRecords / EveryRecords;
-        results.AddSingle(Scenario, $"GET /audit/export?format=ndjson of {records:N0} records ({bytes / 1048576.0:0} MiB)", "records/s", records / seconds);
+        // Header and checkpoint lines are streamed too, but the target counts records (what verify just checked).
+        if (lines <= records)
+        {
+            throw new InvalidOperationException($"The export had {lines} lines for {records} records.");
+        }
+
+        results.AddSingle(Scenario, "GET /audit/export?format=ndjson", "records/s", records / seconds);
+        results.AddSingle(Scenario, "export size", "MiB", bytes / 1048576.0);
         results.AddSingle(Scenario, "Audit VmRSS growth during the export (peak minus before)", "MiB", Math.Max(0, peakKib - before) / 1024.0);
         results.AddSingle(Scenario, "Audit VmRSS before the export", "MiB", before / 1024.0);
     }
@@ -373,12 +381,12 @@ public static class AuditBench
 
         if (Median("GET /audit/verify") is { } verify)
         {
-            results.Targets.Add(new("6", "verify ≥ 200,000 records/s", $"{verify:N0} records/s ({SeededRecords:N0} records)", verify >= 200_000));
+            results.Targets.Add(new("6", "verify ≥ 200,000 records/s", $"{verify:N0} records/s (over HTTP; the verifier alone in process: {Median("ChainVerifier in process"):N0} records/s)", verify >= 200_000));
         }
 
         if (Median("GET /audit/export") is { } export && Median("Audit VmRSS growth") is { } growth)
         {
-            results.Targets.Add(new("6", "export ≥ 100,000 records/s with constant memory (RSS growth under 64 MiB counts as constant)", $"{export:N0} records/s; Audit RSS grew {growth:0.#} MiB while streaming {SeededRecords:N0} records", export >= 100_000 && growth < 64));
+            results.Targets.Add(new("6", "export ≥ 100,000 records/s with constant memory (RSS growth under 64 MiB counts as constant)", $"{export:N0} records/s; Audit RSS grew {growth:0.#} MiB while streaming {Median("export size"):0} MiB", export >= 100_000 && growth < 64));
         }
 
         if (Median($"append lag p99 at {peakRate:N0}") is { } p99 && Median("events appended") is { } appended)
