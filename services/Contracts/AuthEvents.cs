@@ -5,10 +5,14 @@ namespace Platform.Contracts.Auth;
 // Integration events published by Auth through the Marten/Wolverine outbox. Every event carries an EventId
 // (Audit is idempotent by it), the time it happened and the trace it belongs to.
 
+/// <param name="AuditRetentionDays">
+/// The tenant's plan's audit retention when the tenant was created, so Audit can apply it without reading Auth's
+/// plans. Null from publishers that predate it; Audit then applies its default retention.
+/// </param>
 [MessageIdentity("platform.auth.tenant-created.v1")]
 public sealed record TenantCreated(
     Guid EventId, string TenantId, string Name, string Plan, string Status,
-    Actor Actor, DateTimeOffset OccurredAt, string? TraceId);
+    Actor Actor, DateTimeOffset OccurredAt, string? TraceId, int? AuditRetentionDays = null);
 
 [MessageIdentity("platform.auth.tenant-status-changed.v1")]
 public sealed record TenantStatusChanged(

@@ -32,8 +32,12 @@ public class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
         Database = await infrastructure.NewDatabaseAsync("audit");
         Auth = new ServiceHost<AuthProgram>(InProcessAuth.Settings(Database, AdminKey));
         var settings = new Dictionary<string, string?>(AuditSettings) { ["ConnectionStrings:postgres"] = Database };
-        Audit = new ServiceHost<AuditProgram>(settings,
-            InProcessAuth.RouteAuthClientTo(Auth))
+        var routeAuth = InProcessAuth.RouteAuthClientTo(Auth);
+        Audit = new ServiceHost<AuditProgram>(settings, services =>
+        {
+            routeAuth(services);
+            ConfigureAuditServices(services);
+        })
         { UseFakeClock = false };
         _ = Auth.Server;
         _ = Audit.Server;
@@ -41,6 +45,11 @@ public class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
 
     /// <summary>Settings for the Audit service on top of its database.</summary>
     protected virtual IReadOnlyDictionary<string, string?> AuditSettings => new Dictionary<string, string?>();
+
+    /// <summary>Service replacements for the Audit service, such as a test resolver.</summary>
+    protected virtual void ConfigureAuditServices(IServiceCollection services)
+    {
+    }
 
     public HttpClient Client(string key)
     {

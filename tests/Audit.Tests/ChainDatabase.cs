@@ -28,7 +28,8 @@ public sealed class ChainDatabase : IAsyncDisposable
     public string Database { get; }
     public ServiceHost<AuditProgram> Audit { get; }
 
-    public static async Task<ChainDatabase> StartAsync(PlatformInfrastructure infrastructure, int everyRecords = 3, int everySeconds = 3600, string? database = null)
+    /// <param name="fakeClock">Run the service on <see cref="ServiceHost{TProgram}.Clock"/> instead of the real clock.</param>
+    public static async Task<ChainDatabase> StartAsync(PlatformInfrastructure infrastructure, int everyRecords = 3, int everySeconds = 3600, string? database = null, bool fakeClock = false)
     {
         database ??= await infrastructure.NewDatabaseAsync("audit-chain");
         var audit = new ServiceHost<AuditProgram>(new Dictionary<string, string?>
@@ -36,22 +37,28 @@ public sealed class ChainDatabase : IAsyncDisposable
             ["ConnectionStrings:postgres"] = database,
             ["Audit:Checkpoints:EveryRecords"] = everyRecords.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Audit:Checkpoints:EverySeconds"] = everySeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        }) { UseFakeClock = false };
+        }) { UseFakeClock = fakeClock };
         _ = audit.Server;
         return new ChainDatabase(database, audit);
     }
 
-    public static ToolCallRecorded Call(string tenant = "acme") =>
+    public static ToolCallRecorded Call(string tenant = "acme", DateTimeOffset? at = null) =>
         new(Guid.CreateVersion7(), Guid.CreateVersion7(), "echo", ToolCallOutcomes.Completed, null, new string('a', 64), null, 1.5,
-            new Actor(tenant, "key-" + tenant, "127.0.0.1"), DateTimeOffset.UtcNow, null);
+            new Actor(tenant, "key-" + tenant, "127.0.0.1"), at ?? DateTimeOffset.UtcNow, null);
 
+    /// <summary>Appends <paramref name="count"/> tool calls of <paramref name="tenant"/>, stamped with the service's clock.</summary>
     public async Task AppendAsync(int count, string tenant = "acme")
     {
         for (var i = 0; i < count; i++)
         {
-            await using var scope = Audit.Services.CreateAsyncScope();
-            await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(Call(tenant), TestContext.Current.CancellationToken);
+            await DeliverAsync(Call(tenant, Audit.Services.GetRequiredService<TimeProvider>().GetUtcNow()));
         }
+    }
+
+    public async Task DeliverAsync(object message)
+    {
+        await using var scope = Audit.Services.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IMessageBus>().InvokeAsync(message, TestContext.Current.CancellationToken);
     }
 
     public async Task<VerificationReport> VerifyAsync()

@@ -86,11 +86,33 @@ public static class MarkdownReport
             }
         }
 
-        foreach (var scenario in results.Facts.Select(f => f.Scenario).Distinct().Where(s => results.Comparisons.All(c => c.Scenario != s)))
+        // Scenarios with absolute targets only (no baseline to compare with): their figures and facts.
+        foreach (var scenario in results.Singles.Select(f => f.Scenario).Concat(results.Facts.Select(f => f.Scenario)).Distinct()
+                     .Where(s => results.Comparisons.All(c => c.Scenario != s)))
         {
             md.AppendLine();
             md.AppendLine(CultureInfo.InvariantCulture, $"## {scenario}");
             md.AppendLine();
+            if (results.Notes.TryGetValue(scenario, out var note))
+            {
+                md.AppendLine(note);
+                md.AppendLine();
+            }
+
+            var singles = results.Singles.Where(f => f.Scenario == scenario).ToList();
+            if (singles.Count > 0)
+            {
+                md.AppendLine("| figure | unit | min / median / max | per run |");
+                md.AppendLine("|---|---|---|---|");
+                foreach (var single in singles)
+                {
+                    md.AppendLine(CultureInfo.InvariantCulture,
+                        $"| {single.Name} | {single.Unit} | {Triple(single.Values)} | {string.Join(", ", single.Values.Select(v => Format(v, ratio: false)))} |");
+                }
+
+                md.AppendLine();
+            }
+
             foreach (var fact in results.Facts.Where(f => f.Scenario == scenario))
             {
                 md.AppendLine(CultureInfo.InvariantCulture, $"- {fact.Name}: {fact.Value}");

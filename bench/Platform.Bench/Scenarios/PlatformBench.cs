@@ -371,7 +371,7 @@ public static class PlatformBench
         }
     }
 
-    private static long VmRssKib(int pid) => StatusKib(pid, "VmRSS:");
+    internal static long VmRssKib(int pid) => StatusKib(pid, "VmRSS:");
 
     private static long StatusKib(int pid, string field)
     {

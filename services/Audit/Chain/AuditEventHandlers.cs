@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Marten;
 using Wolverine;
+using Platform.Audit.Retention;
 using Platform.Contracts;
 using AuthEvents = Platform.Contracts.Auth;
 using RateLimits = Platform.Contracts.RateLimits;
@@ -15,9 +16,14 @@ namespace Platform.Audit.Chain;
 /// </summary>
 public static class AuditEventHandlers
 {
-    public static Task Handle(AuthEvents.TenantCreated e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
-        writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
-            "tenant.created", "tenant:" + e.TenantId, "success", Details(new { e.Name, e.Plan, e.Status }), e.TraceId), ct);
+    public static Task Handle(AuthEvents.TenantCreated e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct)
+    {
+        // The plan's retention travels with the event; storing it in the append's transaction means a record of the
+        // tenant never exists without its retention.
+        session.Store(new TenantRetention { Id = e.TenantId, Plan = e.Plan, Days = e.AuditRetentionDays });
+        return writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "tenant.created", "tenant:" + e.TenantId, "success", Details(new { e.Name, e.Plan, e.Status, e.AuditRetentionDays }), e.TraceId), ct);
+    }
 
     public static Task Handle(AuthEvents.TenantStatusChanged e, IDocumentSession session, ChainWriter writer, IMessageContext bus, CancellationToken ct) =>
         writer.AppendAsync(session, bus, new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },

@@ -1,8 +1,10 @@
 using Marten;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Platform.Audit.Chain;
 using Platform.Audit.Checkpoints;
 using Platform.Audit.Retention;
 using Platform.Audit.Webhooks;
+using Platform.Sandbox.Network;
 using Wolverine.ErrorHandling;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Storage;
@@ -44,12 +46,16 @@ internal static class Extensions
         builder.Services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section)
             .Validate(o => o.MaxAttempts >= 1 && o.InitialRetryDelayMs >= 1 && o.TimeoutSeconds >= 1, "Audit:Webhooks settings must be positive.")
             .ValidateOnStart();
+        builder.Services.TryAddSingleton(new FetcherSettings());
+        builder.Services.AddSingleton<WebhookNetwork>();
         builder.Services.AddSingleton<IWebhookUrlGuard, WebhookUrlGuard>();
         builder.Services.AddSingleton<WebhookMetrics>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<WebhookMetrics>());
 #pragma warning disable EXTEXP0001 // experimental API; the alternative is hidden retries under Wolverine's
         builder.Services.AddHttpClient(DeliverWebhookHandler.HttpClientName)
-            // A redirect could lead to an address the guard never saw.
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false })
+            // Resolve once, check, connect to the checked address (rebinding-proof); no redirects, which could lead
+            // to an address nobody checked.
+            .ConfigurePrimaryHttpMessageHandler(sp => PinnedConnector.CreateHandler(sp.GetRequiredService<WebhookNetwork>().Settings))
             // Retries belong to Wolverine, which spaces them out and dead-letters; no hidden extra attempts here.
             .RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
@@ -71,13 +77,27 @@ internal static class Extensions
                 marten.Schema.For<ChainAnchor>();
                 marten.Schema.For<StoredCheckpointSigningKey>();
                 marten.Schema.For<WebhookEndpoint>().Index(w => w.TenantId);
+                marten.Schema.For<TenantRetention>();
             },
             wolverine =>
             {
                 wolverine.ConsumeAuditQueue();
+                // The audit queue has one exclusive listener; after a crash it moves to a live node only once the
+                // dead node is found stale. Wolverine's defaults left audit stalled for about a minute after a
+                // SIGKILL (tests/EndToEnd.Tests/AuditCrashTests). A node wrongly judged stale cannot fork the chain:
+                // the head's optimistic concurrency turns a second writer into a retry.
+                wolverine.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(2);
+                wolverine.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(10);
                 wolverine.Discovery.IncludeType(typeof(AuditEventHandlers));
                 wolverine.Discovery.IncludeType(typeof(DeliverWebhookHandler));
-                wolverine.OnException<WebhookDeliveryFailedException>().RetryWithCooldown(webhookRetryDelays).Then.MoveToErrorQueue();
+                wolverine.OnException<WebhookDeliveryFailedException>().RetryWithCooldown(webhookRetryDelays)
+                    .Then.MoveToErrorQueue()
+                    .And((runtime, _, _) =>
+                    {
+                        // Counted where the policy gives up, so the metric and the dead-letter table cannot disagree.
+                        runtime.Services.GetRequiredService<WebhookMetrics>().DeadLettered();
+                        return ValueTask.CompletedTask;
+                    }, "count the webhook dead letter");
             });
     }
 }

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Marten;
 using Microsoft.Extensions.Options;
+using Platform.Sandbox.Network;
 using Wolverine.Attributes;
 
 namespace Platform.Audit.Webhooks;
@@ -44,9 +45,12 @@ public static class DeliverWebhookHandler
             return; // deleted since: nothing to deliver
         }
 
+        // The URL's form is re-checked in case the rules tightened since registration; its addresses are checked by
+        // the pinned connection, which resolves once and connects only to an address it checked.
         var url = new Uri(endpoint.Url);
-        if (await guard.RejectReasonAsync(url, ct).ConfigureAwait(false) is { } reason)
+        if (guard.UrlRejectReason(url) is { } reason)
         {
+            metrics.Failed();
             throw new WebhookDeliveryFailedException($"webhook {endpoint.Id} URL rejected: {reason}");
         }
 
@@ -63,6 +67,11 @@ public static class DeliverWebhookHandler
         try
         {
             response = await http.SendAsync(request, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException e) when (PinnedConnector.BlockedReason(e) is { } blocked)
+        {
+            metrics.Failed();
+            throw new WebhookDeliveryFailedException($"webhook {endpoint.Id} delivery of seq {message.Seq} refused: {blocked}");
         }
         catch (HttpRequestException e)
         {

@@ -56,7 +56,7 @@ public static partial class CreateTenantEndpoint
 
         outbox.Enroll(session);
         await outbox.PublishAsync(new Integration.TenantCreated(EventContext.NewEventId(), id, created.Name, created.Plan, created.Status,
-            EventContext.ActorOf(user, http), created.At, EventContext.TraceId));
+            EventContext.ActorOf(user, http), created.At, EventContext.TraceId, plans.LimitsOf(created.Plan).AuditRetentionDays));
         await session.SaveChangesAsync(ct);
 
         var tenant = Tenant.Create(created);

@@ -1,13 +1,11 @@
 using System.Net;
-using System.Net.Sockets;
 
 namespace Platform.Sandbox.Network;
 
 /// <summary>
-/// Fetches a URL for a tool without letting it reach internal addresses: DNS is resolved once per
-/// connection inside the connect callback, every answer is checked, and the socket connects to the checked
-/// address, so a rebinding resolver cannot swap it between check and use. Redirects are followed by hand so
-/// each hop goes through the same checks.
+/// Fetches a URL for a tool without letting it reach internal addresses: every connection goes through
+/// <see cref="PinnedConnector"/> (resolve once, check, connect to the checked address). Redirects are followed by
+/// hand so each hop goes through the same checks.
 /// </summary>
 public sealed class PinnedHttpFetcher : IDisposable
 {
@@ -20,26 +18,13 @@ public sealed class PinnedHttpFetcher : IDisposable
         HttpStatusCode.PermanentRedirect,
     ];
 
-    private readonly FetcherSettings _settings;
     private readonly HttpClient _client;
 
-    public PinnedHttpFetcher(FetcherSettings? settings = null)
-    {
-        _settings = settings ?? new FetcherSettings();
-        var handler = new SocketsHttpHandler
+    public PinnedHttpFetcher(FetcherSettings? settings = null) =>
+        _client = new HttpClient(PinnedConnector.CreateHandler(settings ?? new FetcherSettings()), disposeHandler: true)
         {
-            AllowAutoRedirect = false,
-            // A proxy would do its own DNS and connect on our behalf, bypassing the pinned address.
-            UseProxy = false,
-            UseCookies = false,
-            AutomaticDecompression = DecompressionMethods.None,
-            ConnectTimeout = TimeSpan.FromSeconds(5),
-            MaxResponseHeadersLength = 64,
-            PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-            ConnectCallback = ConnectAsync,
+            Timeout = Timeout.InfiniteTimeSpan,
         };
-        _client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
-    }
 
     public async Task<FetchResult> FetchAsync(string url, FetchOptions options, CancellationToken cancellationToken)
     {
@@ -86,9 +71,9 @@ public sealed class PinnedHttpFetcher : IDisposable
                 redirects++;
             }
         }
-        catch (HttpRequestException ex) when (FindBlocked(ex) is { } blocked)
+        catch (HttpRequestException ex) when (PinnedConnector.BlockedReason(ex) is { } blocked)
         {
-            return FetchResult.Failed(blocked.Message, redirects);
+            return FetchResult.Failed(blocked, redirects);
         }
         catch (HttpRequestException ex)
         {
@@ -134,65 +119,4 @@ public sealed class PinnedHttpFetcher : IDisposable
             Redirects = redirects,
         };
     }
-
-    private static BlockedAddressException? FindBlocked(Exception ex)
-    {
-        for (Exception? e = ex; e is not null; e = e.InnerException)
-        {
-            if (e is BlockedAddressException blocked)
-            {
-                return blocked;
-            }
-        }
-
-        return null;
-    }
-
-    private async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
-    {
-        var host = context.DnsEndPoint.Host;
-        IPAddress[] addresses = SsrfGuard.TryParseHostAddress(host, out var literal)
-            ? [literal]
-            : await _settings.Resolve(host, cancellationToken);
-
-        if (addresses.Length == 0)
-        {
-            throw new BlockedAddressException($"host '{host}' did not resolve to any address");
-        }
-
-        // Any blocked answer rejects the host: a resolver that mixes public and internal answers is hostile.
-        foreach (var address in addresses)
-        {
-            if (!_settings.ExemptAddresses.Contains(address) && SsrfGuard.IsBlocked(address, out var reason))
-            {
-                throw new BlockedAddressException($"host '{host}' resolves to {address}, which is blocked: {reason}");
-            }
-        }
-
-        SocketException? last = null;
-        foreach (var address in addresses)
-        {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(address, context.DnsEndPoint.Port), cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch (SocketException ex)
-            {
-                socket.Dispose();
-                last = ex;
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        }
-
-        throw new HttpRequestException(HttpRequestError.ConnectionError, $"could not connect to '{host}'", last);
-    }
 }
-
-/// <summary>Raised inside the connect callback so the refusal survives HttpClient's exception wrapping.</summary>
-internal sealed class BlockedAddressException(string message) : IOException(message);

@@ -1,0 +1,399 @@
+extern alias AuditService;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using AuditService::Platform.Audit.Chain;
+using AuditService::Platform.Audit.Checkpoints;
+using JasperFx;
+using Marten;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Platform.AppHost.Model;
+using Platform.AppHost.Orchestration;
+using Platform.Bench.Measurement;
+using Platform.Contracts;
+using Platform.Contracts.ToolCalls;
+using Platform.Provisioning;
+using Platform.ServiceDefaults.Storage;
+using Wolverine;
+using Wolverine.Postgresql;
+
+namespace Platform.Bench.Scenarios;
+
+/// <summary>
+/// Issue 6: Auth and Audit as real Release processes (Audit's verify and export need an admin key). A chain of
+/// <see cref="SeededRecords"/> records with signed checkpoints is written straight into Audit's schema (the append path
+/// runs at a few hundred records/s, which would take longer than the whole suite); verify and export then read it
+/// through the HTTP API. Append lag is measured on the real append path: events are queued on Audit's PostgreSQL queue
+/// at ToolExecution's peak call rate, as ToolExecution's outbox would.
+/// </summary>
+public static class AuditBench
+{
+    public const string Scenario = "Audit chain (issue 6)";
+    public const int SeededRecords = 100_000;
+    private const int EveryRecords = 1_000;
+
+    /// <summary>ToolExecution's closed-loop maximum (MCP scenario median, docs/benchmarks.md) when that scenario did not run.</summary>
+    private const double DefaultPeakCallRate = 437;
+
+    private static readonly TimeSpan LagPhase = TimeSpan.FromSeconds(10);
+
+    public static async Task RunAsync(Results results, BenchSettings settings, PostgresResource postgres, RedisResource redis)
+    {
+        using var stop = new CancellationTokenSource();
+        var data = Directory.CreateTempSubdirectory("platform-bench-audit-");
+        var output = new StringWriter();
+        var ready = new TaskCompletionSource<IReadOnlyList<RunningService>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var database = await postgres.CreateDatabaseAsync("bench_audit_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        var options = new AppHostOptions
+        {
+            RepositoryRoot = settings.RepositoryRoot,
+            Services = [.. PlatformModel.Services.Where(s => s.Name is PlatformModel.Auth or PlatformModel.Audit)],
+            DataDirectoryOverride = data.FullName,
+            PostgresConnectionString = database,
+            RedisConnectionString = redis.ConnectionString,
+            KeepData = false,
+            UseContainers = false,
+            BuildServices = false,
+            BuildConfiguration = "Release",
+            ExtraEnvironment = new Dictionary<string, string>
+            {
+                // Seeded checkpoints every 1,000 records; the writer's own cadence is irrelevant to what is measured.
+                ["Audit__Checkpoints__EveryRecords"] = EveryRecords.ToString(CultureInfo.InvariantCulture),
+            },
+            Output = TextWriter.Synchronized(output),
+            Ready = services => ready.TrySetResult(services),
+        };
+
+        Console.WriteLine("starting auth and audit (Release build, real processes)");
+        var run = Task.Run(() => AppHostRunner.RunAsync(options, stop.Token));
+        try
+        {
+            var first = await Task.WhenAny(ready.Task, run, Task.Delay(TimeSpan.FromMinutes(3))).ConfigureAwait(false);
+            if (first != ready.Task)
+            {
+                throw new InvalidOperationException("Auth and Audit did not become ready:\n" + output);
+            }
+
+            var services = (await ready.Task.ConfigureAwait(false)).ToDictionary(s => s.Resource.Name);
+            var audit = services[PlatformModel.Audit];
+            var admin = (await File.ReadAllTextAsync(Path.Combine(data.FullName, "admin-key")).ConfigureAwait(false)).Trim();
+            using var http = new HttpClient { BaseAddress = audit.Url, Timeout = TimeSpan.FromMinutes(5) };
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);
+
+            Console.WriteLine($"seeding {SeededRecords:N0} audit records");
+            var (records, checkpoints, keys) = await SeedAsync(http, database).ConfigureAwait(false);
+
+            var peakRate = results.Find(PlatformBench.McpScenario, "closed-loop max throughput, 16 concurrent callers") is { } mcp
+                ? Math.Round(Stats.Median(mcp.Subject)) : DefaultPeakCallRate;
+            results.Notes[Scenario] =
+                $"Auth and Audit as Release processes started by `AppHostRunner`. Verify and export: a chain of {SeededRecords:N0} "
+                + $"tool-call records with a signed checkpoint every {EveryRecords:N0}, written straight into Audit's schema, then "
+                + "`GET /audit/verify` (recomputes every hash, checks every link and checkpoint signature) and, right after it, "
+                + "`GET /audit/export?format=ndjson` read to the end by the bench, both over loopback (each run's chain is longer "
+                + $"by the previous run's {peakRate * LagPhase.TotalSeconds:N0} lag events; run 1 reads a cold chain); memory is Audit's VmRSS "
+                + "sampled every 20 ms during the export, minus its VmRSS just before. Append lag: tool-call events queued on "
+                + $"Audit's PostgreSQL queue at {peakRate:N0} events/s (ToolExecution's closed-loop maximum in the MCP scenario) "
+                + $"for {LagPhase.TotalSeconds:0} s by a publisher-only Wolverine host, as ToolExecution's outbox sends them; lag = "
+                + "when the bench first saw the record in the chain (polled every 50 ms) minus the event's time. Figures without "
+                + "a baseline: these are absolute targets from the issue.";
+
+            for (var i = 1; i <= settings.Runs; i++)
+            {
+                Console.WriteLine($"audit verify and export, run {i}/{settings.Runs}");
+                var chainLength = await MeasureVerifyAsync(results, http).ConfigureAwait(false);
+                MeasureInProcess(results, records, checkpoints, keys);
+                await MeasureExportAsync(results, http, audit.ProcessId, chainLength).ConfigureAwait(false);
+                Console.WriteLine($"audit append lag at {peakRate:N0} events/s, run {i}/{settings.Runs}");
+                await MeasureLagAsync(results, database, peakRate, i).ConfigureAwait(false);
+            }
+
+            Judge(results, peakRate);
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await run.ConfigureAwait(false);
+            try
+            {
+                data.Delete(recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes the chain as Audit's own writer would (the same hasher, checkpoints signed with Audit's development key),
+    /// so verify passes. Audit creates its tables and key on startup and on the first /audit/checkpoint-keys.
+    /// </summary>
+    private static async Task<(List<AuditRecord> Records, List<AuditCheckpoint> Checkpoints, CheckpointKeyRing Keys)> SeedAsync(HttpClient http, string database)
+    {
+        (await http.GetAsync(new Uri("/audit/checkpoint-keys", UriKind.Relative)).ConfigureAwait(false)).EnsureSuccessStatusCode();
+        using var store = DocumentStore.For(o =>
+        {
+            o.Connection(database);
+            o.DatabaseSchemaName = "audit";
+            o.AutoCreateSchemaObjects = AutoCreate.None;
+            o.Schema.For<AuditRecord>().Identity(r => r.Seq).UniqueIndex(r => r.EventId).Index(r => r.TenantId).Index(r => r.At);
+            o.Schema.For<ChainHead>().UseOptimisticConcurrency(true);
+            o.Schema.For<AuditCheckpoint>().Identity(c => c.Seq);
+            o.Schema.For<StoredCheckpointSigningKey>();
+        });
+        await using var session = store.LightweightSession();
+        if (await session.LoadAsync<ChainHead>(ChainHead.SingletonId).ConfigureAwait(false) is { Seq: > 0 })
+        {
+            throw new InvalidOperationException("The bench's audit chain is not empty; seeding needs a fresh database.");
+        }
+
+        var stored = await session.LoadAsync<StoredCheckpointSigningKey>(StoredCheckpointSigningKey.SingletonId).ConfigureAwait(false)
+            ?? throw new InvalidOperationException("Audit has not stored its development checkpoint key.");
+        using var key = ECDsa.Create();
+        key.ImportFromPem(stored.Pkcs8Pem);
+        var keyId = CheckpointSignature.KeyIdOf(key);
+
+        var records = new List<AuditRecord>(SeededRecords);
+        var checkpoints = new List<AuditCheckpoint>();
+        var hash = AuditHasher.GenesisHash;
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        for (var seq = 1L; seq <= SeededRecords; seq++)
+        {
+            var arguments = $$"""{"callId":"{{Guid.CreateVersion7()}}","reason":null,"argumentsSha256":"{{new string('a', 64)}}","arguments":"{\"message\":\"hello\"}","durationMs":1.5}""";
+            var record = AuditHasher.Link(seq, hash, new AuditEntry(Guid.CreateVersion7(), start.AddMilliseconds(seq * 10),
+                new Actor("bench-" + (seq % 20).ToString(CultureInfo.InvariantCulture), "key-bench", "127.0.0.1"),
+                "tool.call", "tool:echo", ToolCallOutcomes.Completed, arguments, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))));
+            records.Add(record);
+            hash = record.Hash;
+            if (seq % EveryRecords == 0)
+            {
+                checkpoints.Add(CheckpointSignature.Sign(seq, hash, DateTimeOffset.UtcNow, key, keyId));
+            }
+        }
+
+        await store.BulkInsertAsync(records, Weasel.Core.BulkInsertMode.InsertsOnly, batchSize: 10_000).ConfigureAwait(false);
+        await store.BulkInsertAsync(checkpoints, Weasel.Core.BulkInsertMode.InsertsOnly).ConfigureAwait(false);
+        session.Store(new ChainHead { Seq = SeededRecords, Hash = hash });
+        await session.SaveChangesAsync().ConfigureAwait(false);
+        var keys = new CheckpointKeyRing();
+        keys.Add(ECDsa.Create(key.ExportParameters(includePrivateParameters: false)));
+        return (records, checkpoints, keys);
+    }
+
+    /// <summary>
+    /// The same chain through <see cref="ChainVerifier"/> and <see cref="AuditService::Platform.Audit.Export.NdjsonExport"/>
+    /// in the bench process, with no database or HTTP: what the endpoints would reach if reading were free.
+    /// </summary>
+    private static void MeasureInProcess(Results results, List<AuditRecord> records, List<AuditCheckpoint> checkpoints, CheckpointKeyRing keys)
+    {
+        var clock = Stopwatch.StartNew();
+        var verifier = new ChainVerifier(keys: keys);
+        var next = 0;
+        foreach (var record in records)
+        {
+            verifier.Add(record);
+            if (next < checkpoints.Count && checkpoints[next].Seq == record.Seq)
+            {
+                verifier.Add(checkpoints[next++]);
+            }
+        }
+
+        var verifySeconds = clock.Elapsed.TotalSeconds;
+        if (!verifier.Result().Ok)
+        {
+            throw new InvalidOperationException("The seeded chain does not verify in process: " + verifier.Result().Reason);
+        }
+
+        clock.Restart();
+        using (var sink = new MemoryStream())
+        {
+            foreach (var record in records)
+            {
+                AuditService::Platform.Audit.Export.NdjsonExport.WriteItem(sink, record);
+                if (sink.Length > 64 * 1024)
+                {
+                    sink.SetLength(0);
+                }
+            }
+        }
+
+        var exportSeconds = clock.Elapsed.TotalSeconds;
+        results.AddSingle(Scenario, "ChainVerifier in process, no database (hash + link + signatures)", "records/s", records.Count / verifySeconds);
+        results.AddSingle(Scenario, "NDJSON serialization in process, no database", "records/s", records.Count / exportSeconds);
+    }
+
+    /// <summary>Returns the number of records in the chain.</summary>
+    private static async Task<long> MeasureVerifyAsync(Results results, HttpClient http)
+    {
+        var clock = Stopwatch.StartNew();
+        using var report = JsonDocument.Parse(await http.GetStringAsync(new Uri("/audit/verify", UriKind.Relative)).ConfigureAwait(false));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var root = report.RootElement;
+        if (!root.GetProperty("ok").GetBoolean())
+        {
+            throw new InvalidOperationException("The seeded chain does not verify: " + root);
+        }
+
+        var checkedRecords = root.GetProperty("checked").GetInt64();
+        results.AddSingle(Scenario, "GET /audit/verify", "records/s", checkedRecords / seconds);
+        return checkedRecords;
+    }
+
+    private static async Task MeasureExportAsync(Results results, HttpClient http, int auditPid, long records)
+    {
+        var before = PlatformBench.VmRssKib(auditPid);
+        using var sampling = new CancellationTokenSource();
+        var peak = SamplePeakRssAsync(auditPid, sampling.Token);
+        var clock = Stopwatch.StartNew();
+        long lines = 0;
+        long bytes = 0;
+        using (var response = await http.GetAsync(new Uri("/audit/export?format=ndjson", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false))
+        {
+            response.EnsureSuccessStatusCode();
+            await using var body = await response.Content.ReadAsStreamAsync().ConfigureAwait(false);
+            var buffer = new byte[64 * 1024];
+            int read;
+            while ((read = await body.ReadAsync(buffer).ConfigureAwait(false)) > 0)
+            {
+                bytes += read;
+                lines += buffer.AsSpan(0, read).Count((byte)'\n');
+            }
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        await sampling.CancelAsync().ConfigureAwait(false);
+        var peakKib = await peak.ConfigureAwait(false);
+        // Header and checkpoint lines are streamed too, but the target counts records (what verify just checked).
+        if (lines <= records)
+        {
+            throw new InvalidOperationException($"The export had {lines} lines for {records} records.");
+        }
+
+        results.AddSingle(Scenario, "GET /audit/export?format=ndjson", "records/s", records / seconds);
+        results.AddSingle(Scenario, "export size", "MiB", bytes / 1048576.0);
+        results.AddSingle(Scenario, "Audit VmRSS growth during the export (peak minus before)", "MiB", Math.Max(0, peakKib - before) / 1024.0);
+        results.AddSingle(Scenario, "Audit VmRSS before the export", "MiB", before / 1024.0);
+    }
+
+    private static async Task<long> SamplePeakRssAsync(int pid, CancellationToken stop)
+    {
+        long peak = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            peak = Math.Max(peak, PlatformBench.VmRssKib(pid));
+            try
+            {
+                await Task.Delay(20, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        return Math.Max(peak, PlatformBench.VmRssKib(pid));
+    }
+
+    private static async Task MeasureLagAsync(Results results, string database, double rate, int run)
+    {
+        var tenant = $"lag-{run}-{Guid.NewGuid():N}"[..20];
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddWolverine(ExtensionDiscovery.ManualOnly, o =>
+        {
+            o.ServiceName = "bench-audit-publisher";
+            o.Discovery.DisableConventionalDiscovery();
+            // It only sends, so there is no handler code to generate (and no runtime compiler here).
+            o.CodeGeneration.TypeLoadMode = JasperFx.CodeGeneration.TypeLoadMode.Static;
+            o.UsePostgresqlPersistenceAndTransport(database, "bench_publisher", CritterStackExtensions.TransportSchema);
+            // Buffered: the sending agent batches inserts into the queue table, so the bench's own outbox is not what
+            // limits the offered rate (or exhausts PostgreSQL's connections).
+            o.PublishMessage<ToolCallRecorded>().ToPostgresqlQueue(PlatformQueues.Audit).BufferedInMemory();
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        using var host = builder.Build();
+        await host.StartAsync().ConfigureAwait(false);
+        var bus = host.Services.GetRequiredService<IMessageBus>();
+
+        await using var connection = new NpgsqlConnection(database);
+        await connection.OpenAsync().ConfigureAwait(false);
+        long lastSeq;
+        await using (var head = new NpgsqlCommand("select coalesce(max(id), 0) from audit.mt_doc_auditrecord", connection))
+        {
+            lastSeq = (long)(await head.ExecuteScalarAsync().ConfigureAwait(false))!;
+        }
+
+        var total = (int)(rate * LagPhase.TotalSeconds);
+        var lags = new List<double>(total);
+        var sending = Task.Run(async () =>
+        {
+            var clock = Stopwatch.StartNew();
+            for (var sent = 0; sent < total;)
+            {
+                var due = (int)Math.Min(total, rate * clock.Elapsed.TotalSeconds);
+                for (; sent < due; sent++)
+                {
+                    await bus.PublishAsync(new ToolCallRecorded(Guid.CreateVersion7(), Guid.CreateVersion7(), "echo", ToolCallOutcomes.Completed, null,
+                        new string('a', 64), null, 1, new Actor(tenant, "key-lag", "127.0.0.1"), DateTimeOffset.UtcNow, null)).ConfigureAwait(false);
+                }
+
+                await Task.Delay(5).ConfigureAwait(false);
+            }
+        });
+
+        var deadline = Stopwatch.StartNew();
+        await using var poll = new NpgsqlCommand(
+            "select id, data->>'At' from audit.mt_doc_auditrecord where id > @after and data->>'TenantId' = @tenant order by id", connection);
+        poll.Parameters.AddWithValue("tenant", tenant);
+        var after = poll.Parameters.AddWithValue("after", lastSeq);
+        while (lags.Count < total && deadline.Elapsed < LagPhase + TimeSpan.FromMinutes(3))
+        {
+            after.Value = lastSeq;
+            await using (var reader = await poll.ExecuteReaderAsync().ConfigureAwait(false))
+            {
+                var seen = DateTimeOffset.UtcNow;
+                while (await reader.ReadAsync().ConfigureAwait(false))
+                {
+                    lastSeq = reader.GetInt64(0);
+                    lags.Add((seen - DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture)).TotalMilliseconds);
+                }
+            }
+
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+
+        await sending.ConfigureAwait(false);
+        await host.StopAsync().ConfigureAwait(false);
+        lags.Sort();
+        results.AddSingle(Scenario, $"append lag p50 at {rate:N0} events/s", "ms", lags.Count == 0 ? double.NaN : lags[(int)Math.Ceiling(0.50 * lags.Count) - 1]);
+        results.AddSingle(Scenario, $"append lag p99 at {rate:N0} events/s", "ms", lags.Count == 0 ? double.NaN : lags[(int)Math.Ceiling(0.99 * lags.Count) - 1]);
+        results.AddSingle(Scenario, $"events appended within the phase plus 3 min, of {total:N0}", "events", lags.Count);
+        results.AddSingle(Scenario, "append throughput while draining the backlog", "records/s", lags.Count / Math.Max(deadline.Elapsed.TotalSeconds - 0.05, 0.001));
+    }
+
+    public static void Judge(Results results, double peakRate)
+    {
+        double? Median(string prefix) => results.Singles.FirstOrDefault(s => s.Scenario == Scenario && s.Name.StartsWith(prefix, StringComparison.Ordinal)) is { Values: { Count: > 0 } values }
+            ? Stats.Median(values) : null;
+
+        if (Median("GET /audit/verify") is { } verify)
+        {
+            results.Targets.Add(new("6", "verify ≥ 200,000 records/s", $"{verify:N0} records/s (over HTTP; the verifier alone in process: {Median("ChainVerifier in process"):N0} records/s)", verify >= 200_000));
+        }
+
+        if (Median("GET /audit/export") is { } export && Median("Audit VmRSS growth") is { } growth)
+        {
+            results.Targets.Add(new("6", "export ≥ 100,000 records/s with constant memory (RSS growth under 64 MiB counts as constant)", $"{export:N0} records/s; Audit RSS grew {growth:0.#} MiB while streaming {Median("export size"):0} MiB", export >= 100_000 && growth < 64));
+        }
+
+        if (Median($"append lag p99 at {peakRate:N0}") is { } p99 && Median("events appended") is { } appended)
+        {
+            var all = appended >= (int)(peakRate * LagPhase.TotalSeconds);
+            results.Targets.Add(new("6", $"appends keep up with ToolExecution's peak ({peakRate:N0} calls/s), no growing lag; report lag p99",
+                $"p99 {p99 / 1000:0.0} s; {Median("append throughput"):N0} appends/s{(all ? "" : ", backlog not drained in time")}", p99 <= 1000 && all));
+        }
+    }
+}

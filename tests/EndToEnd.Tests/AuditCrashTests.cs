@@ -1,0 +1,270 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using JasperFx;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Platform.Contracts;
+using Platform.Contracts.ToolCalls;
+using Platform.Provisioning.Processes;
+using Wolverine;
+using Wolverine.Postgresql;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>
+/// Audit is SIGKILLed while it works through a backlog of queued events, then restarted with the same command line
+/// and environment: every event ends up in the chain exactly once, and the chain verifies.
+/// </summary>
+public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<RunningPlatform>
+{
+    /// <summary>
+    /// Audit appends about 100 events/s on the 2-core CI machine, so CI queues 1,000 to stay within about a minute;
+    /// <c>AUDIT_CRASH_EVENTS=10000</c> runs the issue's full 10,000.
+    /// </summary>
+    private static readonly int Events =
+        int.TryParse(Environment.GetEnvironmentVariable("AUDIT_CRASH_EVENTS"), CultureInfo.InvariantCulture, out var events) && events >= 100 ? events : 1_000;
+
+    [Fact]
+    public async Task Audit_killed_while_consuming_a_backlog_records_every_event_exactly_once_after_restart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var started = Stopwatch.StartNew();
+        var original = AuditProcess.Describe(platform.Services["audit"].ProcessId);
+
+        // The fixture's Audit goes first, so the events pile up as a backlog.
+        await AuditProcess.KillAsync(platform.Services["audit"].ProcessId);
+        var tenant = "crash-" + Guid.NewGuid().ToString("N")[..8];
+        var published = await PublishAsync(tenant, ct);
+
+        long atKill;
+        await using (var first = AuditProcess.Start(original))
+        {
+            await UntilAsync(async () => await CountAsync(tenant, ct) >= Events / 4, TimeSpan.FromSeconds(90), "the restarted Audit did not get through a quarter of the backlog", first, ct);
+            await AuditProcess.KillAsync(first.Id);
+            atKill = await CountAsync(tenant, ct);
+        }
+
+        Assert.InRange(atKill, 1, Events - 1);
+
+        await using var second = AuditProcess.Start(original);
+        await UntilAsync(async () => await CountAsync(tenant, ct) >= Events, TimeSpan.FromSeconds(60 + Events / 50), "not every event reached the chain", second, ct);
+
+        await using (var connection = new NpgsqlConnection(platform.PostgresConnectionString))
+        {
+            await connection.OpenAsync(ct);
+            await using var query = new NpgsqlCommand(
+                "select data->>'EventId' from audit.mt_doc_auditrecord where data->>'TenantId' = @tenant", connection);
+            query.Parameters.AddWithValue("tenant", tenant);
+            var recorded = new List<Guid>();
+            await using var reader = await query.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                recorded.Add(Guid.Parse(reader.GetString(0)));
+            }
+
+            Assert.Equal(Events, recorded.Count);
+            Assert.Equal(published.Order(), recorded.Order());
+        }
+
+        using var audit = new HttpClient { BaseAddress = second.Url };
+        audit.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", platform.AdminKey);
+        var report = await audit.GetFromJsonAsync<JsonElement>("/audit/verify", ct);
+        Assert.True(report.GetProperty("ok").GetBoolean(), report.ToString());
+        Assert.True(report.GetProperty("checked").GetInt64() >= Events);
+        TestContext.Current.SendDiagnosticMessage($"{Events} events, killed at {atKill} appended, all recorded once after {started.Elapsed.TotalSeconds:0.0} s");
+    }
+
+    /// <summary>
+    /// Queues tool-call events on Audit's PostgreSQL queue exactly as ToolExecution does (same transport, same
+    /// message identity), from a publisher-only Wolverine host in the test process.
+    /// </summary>
+    private async Task<List<Guid>> PublishAsync(string tenant, CancellationToken ct)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Services.AddWolverine(ExtensionDiscovery.ManualOnly, options =>
+        {
+            options.ServiceName = "audit-crash-publisher";
+            options.Discovery.DisableConventionalDiscovery();
+            // It only sends, so there is no handler code to generate (and no runtime compiler here).
+            options.CodeGeneration.TypeLoadMode = JasperFx.CodeGeneration.TypeLoadMode.Static;
+            options.UsePostgresqlPersistenceAndTransport(platform.PostgresConnectionString, "crash_publisher", Platform.ServiceDefaults.Storage.CritterStackExtensions.TransportSchema);
+            options.PublishMessage<ToolCallRecorded>().ToPostgresqlQueue(Platform.ServiceDefaults.Storage.PlatformQueues.Audit);
+        });
+        using var host = builder.Build();
+        await host.StartAsync(ct);
+        var bus = host.Services.GetRequiredService<IMessageBus>();
+        var ids = new List<Guid>(Events);
+        for (var batch = 0; batch < Events; batch += 100)
+        {
+            var calls = Enumerable.Range(batch, Math.Min(100, Events - batch)).Select(i => new ToolCallRecorded(
+                Guid.CreateVersion7(), Guid.CreateVersion7(), "echo", ToolCallOutcomes.Completed, null, new string('a', 64), null, 1,
+                new Actor(tenant, "k-crash", "127.0.0.1"), DateTimeOffset.UtcNow, null)).ToList();
+            ids.AddRange(calls.Select(c => c.EventId));
+            await Task.WhenAll(calls.Select(c => bus.PublishAsync(c).AsTask()));
+        }
+
+        // Sending is asynchronous; the backlog is complete once every event sits in the queue table.
+        await using (var connection = new NpgsqlConnection(platform.PostgresConnectionString))
+        {
+            await connection.OpenAsync(ct);
+            await using var queued = new NpgsqlCommand(
+                $"select count(*) from {Platform.ServiceDefaults.Storage.CritterStackExtensions.TransportSchema}.wolverine_queue_{Platform.ServiceDefaults.Storage.PlatformQueues.Audit}", connection);
+            var deadline = Stopwatch.StartNew();
+            while ((long)(await queued.ExecuteScalarAsync(ct))! < Events)
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "the events did not all reach Audit's queue");
+                await Task.Delay(100, ct);
+            }
+        }
+
+        await host.StopAsync(ct);
+        return ids;
+    }
+
+    private async Task<long> CountAsync(string tenant, CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(platform.PostgresConnectionString);
+        await connection.OpenAsync(ct);
+        await using var count = new NpgsqlCommand("select count(*) from audit.mt_doc_auditrecord where data->>'TenantId' = @tenant", connection);
+        count.Parameters.AddWithValue("tenant", tenant);
+        return (long)(await count.ExecuteScalarAsync(ct))!;
+    }
+
+    private async Task UntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what, AuditProcess process, CancellationToken ct)
+    {
+        var deadline = Stopwatch.StartNew();
+        var progress = new StringBuilder();
+        var lastReport = TimeSpan.Zero;
+        while (!await condition())
+        {
+            if (deadline.Elapsed - lastReport > TimeSpan.FromSeconds(3))
+            {
+                lastReport = deadline.Elapsed;
+                progress.AppendLine(CultureInfo.InvariantCulture, $"{deadline.Elapsed.TotalSeconds:0.0} s: {await BacklogAsync(ct)}");
+            }
+
+            Assert.True(deadline.Elapsed < limit && !process.HasExited, $"{what} within {limit.TotalSeconds:0} s:\n{progress}\n{process.RecentOutput()}");
+            await Task.Delay(200, ct);
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"reached after {deadline.Elapsed.TotalSeconds:0.0} s:\n{progress}");
+    }
+
+    /// <summary>Where the events are: appended, still queued, or in Audit's inbox (by owner node and status).</summary>
+    private async Task<string> BacklogAsync(CancellationToken ct)
+    {
+        await using var connection = new NpgsqlConnection(platform.PostgresConnectionString);
+        await connection.OpenAsync(ct);
+        await using var query = new NpgsqlCommand($"""
+            select (select count(*) from audit.mt_doc_auditrecord)
+                 || ' appended, ' || (select count(*) from {Platform.ServiceDefaults.Storage.CritterStackExtensions.TransportSchema}.wolverine_queue_{Platform.ServiceDefaults.Storage.PlatformQueues.Audit})
+                 || ' queued, inbox: ' || coalesce((select string_agg(owner_id || '/' || status || '=' || n, ' ') from
+                      (select owner_id, status, count(*) n from audit.wolverine_incoming_envelopes group by 1, 2) i), 'empty')
+            """, connection);
+        return (string)(await query.ExecuteScalarAsync(ct))!;
+    }
+
+    /// <summary>An Audit process this test started, with the command line, directory and environment of the original.</summary>
+    private sealed class AuditProcess : IAsyncDisposable
+    {
+        private readonly Process _process;
+        private readonly Queue<string> _recent = new();
+
+        private AuditProcess(Process process, Uri url)
+        {
+            _process = process;
+            Url = url;
+        }
+
+        public int Id => _process.Id;
+
+        public Uri Url { get; }
+
+        public bool HasExited => _process.HasExited;
+
+        public sealed record Description(IReadOnlyList<string> CommandLine, string WorkingDirectory, IReadOnlyDictionary<string, string> Environment);
+
+        /// <summary>Read from /proc before the original is killed, so the restart is the same program in the same setting.</summary>
+        public static Description Describe(int pid)
+        {
+            static string[] Fields(string path) => File.ReadAllText(path).Split('\0', StringSplitOptions.RemoveEmptyEntries);
+            var environment = Fields($"/proc/{pid}/environ").Select(e => e.Split('=', 2)).Where(e => e.Length == 2).ToDictionary(e => e[0], e => e[1]);
+            return new Description(Fields($"/proc/{pid}/cmdline"), new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(true)!.FullName, environment);
+        }
+
+        public static AuditProcess Start(Description description)
+        {
+            var info = new ProcessStartInfo(description.CommandLine[0])
+            {
+                WorkingDirectory = description.WorkingDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in description.CommandLine.Skip(1))
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            info.Environment.Clear();
+            foreach (var (name, value) in description.Environment)
+            {
+                info.Environment[name] = value;
+            }
+
+            var process = new AuditProcess(new Process { StartInfo = info }, new Uri(description.Environment["ASPNETCORE_URLS"]));
+            process._process.OutputDataReceived += (_, e) => process.Keep(e.Data);
+            process._process.ErrorDataReceived += (_, e) => process.Keep(e.Data);
+            process._process.Start();
+            process._process.BeginOutputReadLine();
+            process._process.BeginErrorReadLine();
+            return process;
+        }
+
+        public static async Task KillAsync(int pid)
+        {
+            Assert.True(PosixProcess.Signal(pid, PosixProcess.SigKill), $"process {pid} was already gone");
+            var deadline = Stopwatch.StartNew();
+            while (PosixProcess.IsAlive(pid) && File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal))
+            {
+                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), $"process {pid} survived SIGKILL");
+                await Task.Delay(20);
+            }
+        }
+
+        public string RecentOutput()
+        {
+            lock (_recent)
+            {
+                return string.Join('\n', _recent);
+            }
+        }
+
+        private void Keep(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (_recent)
+            {
+                _recent.Enqueue(line);
+                if (_recent.Count > 40)
+                {
+                    _recent.Dequeue();
+                }
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await PosixProcess.StopAsync(_process, TimeSpan.FromSeconds(10));
+            _process.Dispose();
+        }
+    }
+}
