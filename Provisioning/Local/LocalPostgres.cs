@@ -95,7 +95,9 @@ internal sealed class LocalPostgres
 
     private string ServerOptions(int port)
     {
-        var settings = $"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories=''";
+        // Each service process holds its own pools (Marten, Wolverine's agents, listeners); a test run starts
+        // several platforms side by side, which outgrows the default of 100 connections.
+        var settings = $"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=300";
 
         // Throwaway clusters trade durability for speed; a kept cluster must survive a crash.
         return _options.KeepData ? settings : settings + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";

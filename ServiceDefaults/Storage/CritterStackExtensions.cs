@@ -74,6 +74,11 @@ public static class CritterStackExtensions
             options.Policies.UseDurableLocalQueues();
             options.Policies.UseDurableOutboxOnAllSendingEndpoints();
             options.Policies.UseDurableInboxOnAllListeners();
+            // What a SIGKILLed node owned (its outbox envelopes, Audit's exclusive queue listener) is taken over only
+            // once the node is judged stale. Wolverine's defaults left that for about a minute after a crash
+            // (tests/EndToEnd.Tests/AuditCrashTests, ToolExecutionCrashTests); 10 s bounds the audit lag a crash adds.
+            options.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(2);
+            options.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(10);
             configureWolverine(options);
         });
         builder.Services.AddResourceSetupOnStartup();

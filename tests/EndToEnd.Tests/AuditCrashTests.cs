@@ -33,24 +33,24 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
     {
         var ct = TestContext.Current.CancellationToken;
         var started = Stopwatch.StartNew();
-        var original = AuditProcess.Describe(platform.Services["audit"].ProcessId);
+        var original = ServiceProcess.Describe(platform.Services["audit"].ProcessId);
 
         // The fixture's Audit goes first, so the events pile up as a backlog.
-        await AuditProcess.KillAsync(platform.Services["audit"].ProcessId);
+        await ServiceProcess.KillAsync(platform.Services["audit"].ProcessId);
         var tenant = "crash-" + Guid.NewGuid().ToString("N")[..8];
         var published = await PublishAsync(tenant, ct);
 
         long atKill;
-        await using (var first = AuditProcess.Start(original))
+        await using (var first = ServiceProcess.Start(original))
         {
             await UntilAsync(async () => await CountAsync(tenant, ct) >= Events / 4, TimeSpan.FromSeconds(90), "the restarted Audit did not get through a quarter of the backlog", first, ct);
-            await AuditProcess.KillAsync(first.Id);
+            await ServiceProcess.KillAsync(first.Id);
             atKill = await CountAsync(tenant, ct);
         }
 
         Assert.InRange(atKill, 1, Events - 1);
 
-        await using var second = AuditProcess.Start(original);
+        await using var second = ServiceProcess.Start(original);
         await UntilAsync(async () => await CountAsync(tenant, ct) >= Events, TimeSpan.FromSeconds(60 + Events / 50), "not every event reached the chain", second, ct);
 
         await using (var connection = new NpgsqlConnection(platform.PostgresConnectionString))
@@ -134,7 +134,7 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 
-    private async Task UntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what, AuditProcess process, CancellationToken ct)
+    private async Task UntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what, ServiceProcess process, CancellationToken ct)
     {
         var deadline = Stopwatch.StartNew();
         var progress = new StringBuilder();
@@ -166,105 +166,5 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
                       (select owner_id, status, count(*) n from audit.wolverine_incoming_envelopes group by 1, 2) i), 'empty')
             """, connection);
         return (string)(await query.ExecuteScalarAsync(ct))!;
-    }
-
-    /// <summary>An Audit process this test started, with the command line, directory and environment of the original.</summary>
-    private sealed class AuditProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-        private readonly Queue<string> _recent = new();
-
-        private AuditProcess(Process process, Uri url)
-        {
-            _process = process;
-            Url = url;
-        }
-
-        public int Id => _process.Id;
-
-        public Uri Url { get; }
-
-        public bool HasExited => _process.HasExited;
-
-        public sealed record Description(IReadOnlyList<string> CommandLine, string WorkingDirectory, IReadOnlyDictionary<string, string> Environment);
-
-        /// <summary>Read from /proc before the original is killed, so the restart is the same program in the same setting.</summary>
-        public static Description Describe(int pid)
-        {
-            static string[] Fields(string path) => File.ReadAllText(path).Split('\0', StringSplitOptions.RemoveEmptyEntries);
-            var environment = Fields($"/proc/{pid}/environ").Select(e => e.Split('=', 2)).Where(e => e.Length == 2).ToDictionary(e => e[0], e => e[1]);
-            return new Description(Fields($"/proc/{pid}/cmdline"), new DirectoryInfo($"/proc/{pid}/cwd").ResolveLinkTarget(true)!.FullName, environment);
-        }
-
-        public static AuditProcess Start(Description description)
-        {
-            var info = new ProcessStartInfo(description.CommandLine[0])
-            {
-                WorkingDirectory = description.WorkingDirectory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            foreach (var argument in description.CommandLine.Skip(1))
-            {
-                info.ArgumentList.Add(argument);
-            }
-
-            info.Environment.Clear();
-            foreach (var (name, value) in description.Environment)
-            {
-                info.Environment[name] = value;
-            }
-
-            var process = new AuditProcess(new Process { StartInfo = info }, new Uri(description.Environment["ASPNETCORE_URLS"]));
-            process._process.OutputDataReceived += (_, e) => process.Keep(e.Data);
-            process._process.ErrorDataReceived += (_, e) => process.Keep(e.Data);
-            process._process.Start();
-            process._process.BeginOutputReadLine();
-            process._process.BeginErrorReadLine();
-            return process;
-        }
-
-        public static async Task KillAsync(int pid)
-        {
-            Assert.True(PosixProcess.Signal(pid, PosixProcess.SigKill), $"process {pid} was already gone");
-            var deadline = Stopwatch.StartNew();
-            while (PosixProcess.IsAlive(pid) && File.Exists($"/proc/{pid}/stat") && !File.ReadAllText($"/proc/{pid}/stat").Contains(") Z ", StringComparison.Ordinal))
-            {
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(10), $"process {pid} survived SIGKILL");
-                await Task.Delay(20);
-            }
-        }
-
-        public string RecentOutput()
-        {
-            lock (_recent)
-            {
-                return string.Join('\n', _recent);
-            }
-        }
-
-        private void Keep(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-
-            lock (_recent)
-            {
-                _recent.Enqueue(line);
-                if (_recent.Count > 40)
-                {
-                    _recent.Dequeue();
-                }
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await PosixProcess.StopAsync(_process, TimeSpan.FromSeconds(10));
-            _process.Dispose();
-        }
     }
 }

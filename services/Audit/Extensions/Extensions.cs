@@ -82,12 +82,9 @@ internal static class Extensions
             wolverine =>
             {
                 wolverine.ConsumeAuditQueue();
-                // The audit queue has one exclusive listener; after a crash it moves to a live node only once the
-                // dead node is found stale. Wolverine's defaults left audit stalled for about a minute after a
-                // SIGKILL (tests/EndToEnd.Tests/AuditCrashTests). A node wrongly judged stale cannot fork the chain:
-                // the head's optimistic concurrency turns a second writer into a retry.
-                wolverine.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(2);
-                wolverine.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(10);
+                // Faster dead-node detection (AddCritterStack) moves the exclusive audit listener after a crash; a node
+                // wrongly judged stale cannot fork the chain: the head's optimistic concurrency turns a second writer
+                // into a retry.
                 wolverine.Discovery.IncludeType(typeof(AuditEventHandlers));
                 wolverine.Discovery.IncludeType(typeof(DeliverWebhookHandler));
                 wolverine.OnException<WebhookDeliveryFailedException>().RetryWithCooldown(webhookRetryDelays)
