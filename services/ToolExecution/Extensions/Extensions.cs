@@ -50,10 +50,9 @@ internal static class Extensions
                 filters.AddCallToolFilter(ToolAccessFilters.CallTool);
             });
 
-        // Registering the call events up front lets startup create the event store, instead of the first call.
-        builder.AddCritterStack(Schema,
-            marten => marten.Events.AddEventTypes([typeof(ToolCallStarted), typeof(ToolCallCompleted), typeof(ToolCallFailed), typeof(ToolCallRejected)]),
-            wolverine => wolverine.PublishIntegrationEventsToAudit());
+        // The event store's tables are created by the first call, not at startup: replicas starting together on an
+        // empty database would otherwise race on the same DDL (seen with three ToolExecution processes).
+        builder.AddCritterStack(Schema, _ => { }, wolverine => wolverine.PublishIntegrationEventsToAudit());
         // Registered after Wolverine so it stops first (hosts stop in reverse order): its last commit still gets
         // its outbox messages sent. The web server stops before both, so no request is left waiting on it.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ToolCallJournal>());
