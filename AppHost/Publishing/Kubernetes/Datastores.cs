@@ -80,14 +80,7 @@ internal static class Datastores
                     {
                         AutomountServiceAccountToken = false,
                         EnableServiceLinks = false,
-                        SecurityContext = new V1PodSecurityContext
-                        {
-                            RunAsNonRoot = true,
-                            RunAsUser = user,
-                            RunAsGroup = user,
-                            FsGroup = user,
-                            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-                        },
+                        SecurityContext = Hardening.Pod(user),
                         Containers = [isPostgres ? PostgresContainer(server, user) : RedisContainer(server, user)],
                         // Scratch space only: the read-only root needs writable sockets and temp files. Data is on the claim.
                         Volumes =
@@ -184,17 +177,7 @@ internal static class Datastores
             PeriodSeconds = 2,
             FailureThreshold = 60,
         },
-        SecurityContext = new V1SecurityContext
-        {
-            RunAsNonRoot = true,
-            RunAsUser = user,
-            RunAsGroup = user,
-            AllowPrivilegeEscalation = false,
-            ReadOnlyRootFilesystem = true,
-            Privileged = false,
-            Capabilities = new V1Capabilities { Drop = ["ALL"] },
-            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-        },
+        SecurityContext = Hardening.Container(user),
         VolumeMounts =
         [
             new V1VolumeMount { Name = DataVolume, MountPath = dataPath },

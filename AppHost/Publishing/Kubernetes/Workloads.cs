@@ -46,14 +46,7 @@ internal static class Workloads
         AutomountServiceAccountToken = false,
         EnableServiceLinks = false,
         TerminationGracePeriodSeconds = 30,
-        SecurityContext = new V1PodSecurityContext
-        {
-            RunAsNonRoot = true,
-            RunAsUser = NonRootUser,
-            RunAsGroup = NonRootUser,
-            FsGroup = NonRootUser,
-            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-        },
+        SecurityContext = Hardening.Pod(NonRootUser),
         Containers = [Container(service)],
         Volumes =
         [
@@ -86,17 +79,7 @@ internal static class Workloads
 
         // Up to two minutes for migrations and the first database connection before liveness takes over.
         StartupProbe = Probe("/health/ready", periodSeconds: 2, failureThreshold: 60),
-        SecurityContext = new V1SecurityContext
-        {
-            RunAsNonRoot = true,
-            RunAsUser = NonRootUser,
-            RunAsGroup = NonRootUser,
-            AllowPrivilegeEscalation = false,
-            ReadOnlyRootFilesystem = true,
-            Privileged = false,
-            Capabilities = new V1Capabilities { Drop = ["ALL"] },
-            SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
-        },
+        SecurityContext = Hardening.Container(NonRootUser),
         VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }],
     };
 
