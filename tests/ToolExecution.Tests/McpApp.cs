@@ -123,6 +123,20 @@ public class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("access_token").GetString()!;
     }
 
+    /// <summary>A plain HTTP client for hand-made JSON-RPC: accepts JSON and SSE, with the key as bearer if given.</summary>
+    public HttpClient RawClient(string? key)
+    {
+        var http = Tools.CreateClient();
+        http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        http.DefaultRequestHeaders.Accept.ParseAdd("text/event-stream");
+        if (key is not null)
+        {
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        }
+
+        return http;
+    }
+
     public async Task<McpClient> ClientAsync(string key)
     {
         var http = Tools.CreateClient();

@@ -14,18 +14,7 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
 {
     private static StringContent JsonRpc(string body) => new(body, Encoding.UTF8, "application/json");
 
-    private HttpClient Raw(string? key)
-    {
-        var http = app.Tools.CreateClient();
-        http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-        http.DefaultRequestHeaders.Accept.ParseAdd("text/event-stream");
-        if (key is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return http;
-    }
+    private HttpClient Raw(string? key) => app.RawClient(key);
 
     [Fact]
     public async Task Echo_through_the_csharp_mcp_client_returns_the_message()

@@ -19,18 +19,7 @@ public sealed class StatefulSessionTests(StatefulApp app) : IClassFixture<Statef
     private const string SessionHeader = "Mcp-Session-Id";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private HttpClient Raw(string? key)
-    {
-        var http = app.Tools.CreateClient();
-        http.DefaultRequestHeaders.Accept.ParseAdd("application/json");
-        http.DefaultRequestHeaders.Accept.ParseAdd("text/event-stream");
-        if (key is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        }
-
-        return http;
-    }
+    private HttpClient Raw(string? key) => app.RawClient(key);
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient http, string body, string? session = null, string? protocolVersion = "2025-11-25")
     {
