@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Platform.Bench.Drills;
+
+/// <param name="Met">Null for a figure that is reported, not judged.</param>
+public sealed record DrillCheck(string What, string Measured, bool? Met);
+
+/// <summary>What one drill measured; rendered as one section of docs/reliability.md.</summary>
+public sealed class DrillResult(string number, string title, string procedure)
+{
+    public string Number { get; } = number;
+
+    public string Title { get; } = title;
+
+    public string Procedure { get; } = procedure;
+
+    public string Load { get; set; } = "";
+
+    public double CallsPerSecond { get; set; }
+
+    public long Answered { get; set; }
+
+    public SortedDictionary<string, long> FailedByKind { get; } = new(StringComparer.Ordinal);
+
+    public long Audited { get; set; }
+
+    public long Duplicates { get; set; }
+
+    public long Missing { get; set; }
+
+    /// <summary>Calls that got no success answer (in flight at a crash, or failed) but are in the audit trail.</summary>
+    public long AuditedWithoutAnswer { get; set; }
+
+    public string Verify { get; set; } = "not checked";
+
+    public string Recovery { get; set; } = "";
+
+    public List<DrillCheck> Checks { get; } = [];
+
+    public List<string> Notes { get; } = [];
+
+    public string? Error { get; set; }
+
+    public void Count(IEnumerable<CallOutcome> outcomes, double loadSeconds)
+    {
+        var all = outcomes.ToList();
+        Answered = all.Count(o => o.Kind == CallKind.Success);
+        CallsPerSecond = loadSeconds > 0 ? Answered / loadSeconds : 0;
+        foreach (var failure in all.Where(o => o.Kind != CallKind.Success).GroupBy(o => o.Label))
+        {
+            FailedByKind[failure.Key] = failure.LongCount();
+        }
+    }
+
+    public string Failed => FailedByKind.Count == 0
+        ? "0"
+        : string.Join(", ", FailedByKind.Select(f => $"{f.Value.ToString("N0", CultureInfo.InvariantCulture)} {f.Key}"));
+
+    /// <summary>
+    /// Waits for Audit to catch up, then matches every answered call to its record by its unique message: each must
+    /// be there exactly once. Records of calls that got no answer are counted, not judged: a call whose transaction
+    /// committed just before a crash is audited although its client saw a dropped connection.
+    /// </summary>
+    public async Task ReconcileAsync(DrillPlatform platform, string tenant, IEnumerable<CallOutcome> outcomes)
+    {
+        var answered = outcomes.Where(o => o.Kind == CallKind.Success).Select(o => o.Message).ToHashSet(StringComparer.Ordinal);
+        var waited = Stopwatch.StartNew();
+        var lastCount = -1;
+        var lastProgress = Stopwatch.StartNew();
+        Dictionary<string, int> audited;
+        while (true)
+        {
+            audited = await platform.AuditedEchoMessagesAsync(tenant).ConfigureAwait(false);
+            var found = answered.Count(audited.ContainsKey);
+            if (found == answered.Count || waited.Elapsed > TimeSpan.FromSeconds(90) || lastProgress.Elapsed > TimeSpan.FromSeconds(20))
+            {
+                break;
+            }
+
+            if (audited.Count != lastCount)
+            {
+                lastCount = audited.Count;
+                lastProgress.Restart();
+            }
+
+            await Task.Delay(500).ConfigureAwait(false);
+        }
+
+        Audited = answered.Count(audited.ContainsKey);
+        Missing = answered.Count - Audited;
+        Duplicates = audited.Values.Count(c => c > 1);
+        AuditedWithoutAnswer = audited.Keys.Count(m => !answered.Contains(m));
+        var verify = await platform.VerifyChainAsync().ConfigureAwait(false);
+        Verify = verify.Ok ? $"ok ({verify.Checked.ToString("N0", CultureInfo.InvariantCulture)} records)" : "FAILED: " + verify.Raw;
+        Checks.Add(new("every answered call audited exactly once", $"{Audited:N0} of {Answered:N0} audited, {Missing:N0} missing, {Duplicates:N0} duplicated", Missing == 0 && Duplicates == 0));
+        Checks.Add(new("GET /audit/verify", Verify, verify.Ok));
+        Notes.Add($"audit caught up {waited.Elapsed.TotalSeconds:F1} s after the load stopped");
+    }
+}
