@@ -23,6 +23,8 @@ public sealed class DrillPlatform : IAsyncDisposable
     private readonly StringWriter _output = new();
     private readonly DirectoryInfo _data;
     private Task<int>? _run;
+    private int _clients;
+    private long _auditHead;
 
     private DrillPlatform(PostgresResource postgres, RedisResource redis, DirectoryInfo data, string upstreamMarker)
     {
@@ -62,7 +64,13 @@ public sealed class DrillPlatform : IAsyncDisposable
         set => Services[PlatformModel.ToolExecution] = value;
     }
 
-    public string RecentOutput(int lines = 60) => string.Join('\n', _output.ToString().Split('\n').TakeLast(lines));
+    public string RecentOutput(int lines = 60) => string.Join('\n', Output().Split('\n').TakeLast(lines));
+
+    /// <summary>The services' log lines, kept so a failed drill can be investigated.</summary>
+    public void SaveOutput(string path) => File.WriteAllText(path, Output());
+
+    /// <summary>Services redact their logs, but the AppHost prints the bootstrap admin key once at startup.</summary>
+    private string Output() => AdminKey.Length == 0 ? _output.ToString() : _output.ToString().Replace(AdminKey, "[admin key]", StringComparison.Ordinal);
 
     public static async Task<DrillPlatform> StartAsync(string repositoryRoot, PostgresResource postgres, RedisResource redis, string flakyScript)
     {
@@ -127,8 +135,34 @@ public sealed class DrillPlatform : IAsyncDisposable
         return platform;
     }
 
+    /// <summary>Each client numbers its calls from 1, so its tag gets a suffix that keeps messages unique across clients.</summary>
     public DrillClient Client(RunningService toolExecution, string key, string tag) =>
-        new(Http, new Uri(toolExecution.Url, "/mcp"), key, tag, Clock);
+        new(Http, new Uri(toolExecution.Url, "/mcp"), key, tag + "." + Interlocked.Increment(ref _clients).ToString(CultureInfo.InvariantCulture), Clock);
+
+    /// <summary>
+    /// The seq of the newest audit record. Audit appends in one writer and lags the load; a drill's own records only
+    /// appear after everything before them, so "has Audit caught up" is judged on the whole chain, not one tenant.
+    /// </summary>
+    public async Task<long> AuditHeadAsync()
+    {
+        while (true)
+        {
+            using var response = await Admin(HttpMethod.Get, new Uri(Audit, "/audit/records?limit=500&cursor=" + _auditHead.ToString(CultureInfo.InvariantCulture)), null).ConfigureAwait(false);
+            response.EnsureSuccessStatusCode();
+            using var page = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+            var records = page.RootElement.GetProperty("records");
+            if (records.GetArrayLength() == 0)
+            {
+                return _auditHead;
+            }
+
+            _auditHead = records[records.GetArrayLength() - 1].GetProperty("seq").GetInt64();
+            if (records.GetArrayLength() < 500)
+            {
+                return _auditHead;
+            }
+        }
+    }
 
     public async Task CreateTenantAsync(string tenant)
     {

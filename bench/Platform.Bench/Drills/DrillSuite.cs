@@ -32,6 +32,8 @@ public static class DrillSuite
             Progress = line => Console.WriteLine($"  {line}"),
         };
         var results = new List<DrillResult>();
+        var servicesLog = Path.Combine(Path.GetTempPath(), "platform-drills-services.log");
+        Console.WriteLine($"service logs: {servicesLog}");
         try
         {
             await using var redis = await Infrastructure.ProvisionRedisAsync(provisioning, preferred: RedisFlavor.RedisServer).ConfigureAwait(false);
@@ -57,6 +59,8 @@ public static class DrillSuite
                     Console.Error.WriteLine(e);
                     results.Add(new DrillResult(number, "(stopped early)", "") { Error = e.Message.Split('\n')[0] + "\n\nLast platform output:\n" + platform.RecentOutput(30) });
                 }
+
+                platform.SaveOutput(servicesLog);
             }
         }
         finally

@@ -62,6 +62,7 @@ public static class RevocationDrill
             var accepted = Math.Max(0, outcomes.Where(o => o.Kind == CallKind.Success).Select(o => o.Start).DefaultIfEmpty(revoked).Max() - revoked);
             lastDenied.Add(denied);
             lastAccepted.Add(accepted);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  repetition {repetition}: last client denied {denied * 1000:F0} ms, last accepted {accepted * 1000:F0} ms after the revoke returned"));
             result.Notes.Add(string.Create(CultureInfo.InvariantCulture,
                 $"repetition {repetition}: revoke request took {(revoked - revokeSent) * 1000:F0} ms; last client denied {denied * 1000:F0} ms after it returned; last accepted call started {accepted * 1000:F0} ms after it returned; {outcomes.Count(o => o.Kind == CallKind.Success && o.Start > revoked):N0} calls started after it were still accepted"));
         }
