@@ -20,7 +20,7 @@ if (Option("--scenarios") == "drills")
         root,
         (Option("--drills") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
         Option("--out") ?? Path.Combine(root, "docs", "reliability.md"),
-        "bench/drills.sh " + string.Join(' ', args.Where((_, i) => i >= 2 || args[0] != "--scenarios")));
+        ("bench/drills.sh " + string.Join(' ', args.Where((_, i) => i >= 2 || args[0] != "--scenarios"))).TrimEnd());
 }
 
 var settings = new BenchSettings

@@ -62,6 +62,11 @@ public static class DrillSuite
 
                 platform.SaveOutput(servicesLog);
             }
+
+            foreach (var result in results.Where(r => r.Error is null))
+            {
+                await result.RecheckAsync(platform, string.Create(CultureInfo.InvariantCulture, $"after all drills ({clock.Elapsed.TotalMinutes:F0} min into the run)")).ConfigureAwait(false);
+            }
         }
         finally
         {

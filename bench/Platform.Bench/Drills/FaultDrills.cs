@@ -29,10 +29,12 @@ public static class FaultDrills
 
         var killed = platform.Clock.Elapsed.TotalSeconds;
         await platform.Control.KillAsync(platform.ToolExecution.ProcessId).ConfigureAwait(false);
+        result.Mark(killed, "the SIGKILL");
         await Task.Delay(Outage).ConfigureAwait(false);
         var restarting = platform.Clock.Elapsed.TotalSeconds;
         platform.ToolExecution = await platform.Control.RestartAsync(platform.ToolExecution.ProcessId).ConfigureAwait(false);
         var ready = platform.Clock.Elapsed.TotalSeconds;
+        result.Mark(ready, "the restarted process was ready");
         var firstOk = await FirstSuccessAfterAsync(load, ready, _ => true).ConfigureAwait(false);
         await Task.Delay(Steady).ConfigureAwait(false);
         var outcomes = await load.StopAsync().ConfigureAwait(false);
@@ -72,6 +74,7 @@ public static class FaultDrills
         var auth = platform.Services[PlatformModel.Auth];
         var killed = platform.Clock.Elapsed.TotalSeconds;
         await platform.Control.KillAsync(auth.ProcessId).ConfigureAwait(false);
+        result.Mark(killed, "Auth's SIGKILL");
         var probes = new List<CallOutcome>();
         var cachedFailed = false;
         while (platform.Clock.Elapsed.TotalSeconds - killed < 40 && !cachedFailed)
@@ -86,6 +89,7 @@ public static class FaultDrills
         var restarting = platform.Clock.Elapsed.TotalSeconds;
         platform.Services[PlatformModel.Auth] = await platform.Control.RestartAsync(auth.ProcessId).ConfigureAwait(false);
         var ready = platform.Clock.Elapsed.TotalSeconds;
+        result.Mark(ready, "Auth was ready again");
         var cachedBack = await FirstSuccessAfterAsync(load, ready, _ => true).ConfigureAwait(false);
         CallOutcome? freshBack = null;
         for (var attempt = 0; attempt < 100 && freshBack is null; attempt++)
@@ -147,6 +151,10 @@ public static class FaultDrills
         var starting = platform.Clock.Elapsed.TotalSeconds;
         await platform.Postgres.StartAsync().ConfigureAwait(false);
         var up = platform.Clock.Elapsed.TotalSeconds;
+        result.Mark(stopping, "`pg_ctl stop` began");
+        result.Mark(stopped, "PostgreSQL stopped");
+        result.Mark(starting, "`pg_ctl start` began");
+        result.Mark(up, "PostgreSQL accepted connections again");
         var firstOk = await FirstSuccessAfterAsync(load, up, _ => true).ConfigureAwait(false);
         await Task.Delay(Steady).ConfigureAwait(false);
         var outcomes = await load.StopAsync().ConfigureAwait(false);
@@ -154,6 +162,8 @@ public static class FaultDrills
         result.Count(outcomes, platform.Clock.Elapsed.TotalSeconds - started);
         var during = outcomes.Where(o => o.Start >= stopped && o.Start < starting).ToList();
         var failedDuring = during.Where(o => o.Kind != CallKind.Success).ToList();
+        var waitedOut = during.Count(o => o.Kind == CallKind.Success && o.End >= up);
+        result.Notes.Add($"{waitedOut:N0} calls sent while PostgreSQL was down waited and succeeded after it came back (the success count in the check below)");
         var slowest = during.Select(o => o.End - o.Start).DefaultIfEmpty(0).Max();
         var alive = pids.All(PosixProcess.IsAlive);
         result.Recovery = string.Create(CultureInfo.InvariantCulture,
@@ -192,6 +202,8 @@ public static class FaultDrills
         var starting = platform.Clock.Elapsed.TotalSeconds;
         await platform.Redis.StartAsync().ConfigureAwait(false);
         var up = platform.Clock.Elapsed.TotalSeconds;
+        result.Mark(stopped, "redis-server stopped");
+        result.Mark(up, "redis-server answered again");
         var openBack = await FirstSuccessAfterAsync(load, up, o => o.Caller % 2 == 0).ConfigureAwait(false);
         var closedBack = await FirstSuccessAfterAsync(load, up, o => o.Caller % 2 == 1).ConfigureAwait(false);
         await Task.Delay(Steady).ConfigureAwait(false);
