@@ -90,9 +90,15 @@ public sealed class DrillResult(string number, string title, string procedure)
     private string Place(double at)
     {
         var before = Marks.LastOrDefault(m => m.Key <= at);
-        return before.Value is null
-            ? string.Create(CultureInfo.InvariantCulture, $"sent at {at:F1} s")
-            : string.Create(CultureInfo.InvariantCulture, $"{at - before.Key:F2} s after {before.Value}");
+        if (before.Value is not null)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{at - before.Key:F2} s after {before.Value}");
+        }
+
+        var after = Marks.FirstOrDefault();
+        return after.Value is null
+            ? string.Create(CultureInfo.InvariantCulture, $"at {at:F1} s on the drill clock")
+            : string.Create(CultureInfo.InvariantCulture, $"{after.Key - at:F2} s before {after.Value}");
     }
 
     /// <summary>
@@ -139,7 +145,7 @@ public sealed class DrillResult(string number, string title, string procedure)
         AuditedWithoutAnswer = audited.Keys.Count(m => !answered.Contains(m));
         foreach (var missing in _answered.Where(o => !audited.ContainsKey(o.Message)).Take(5))
         {
-            Notes.Add($"missing from the audit trail: `{missing.Message}`, {Place(missing.Start)}, answered {Place(missing.End)}");
+            Notes.Add($"missing from the audit trail: `{missing.Message}`, sent {Place(missing.Start)}, answered with a success {Place(missing.End)}");
         }
 
         var verify = await platform.VerifyChainAsync().ConfigureAwait(false);
