@@ -215,9 +215,10 @@ public static class DrillSuite
           as a success without its record being committed. The fix needs the MCP pipeline to map "the call could not be
           recorded" to HTTP 503 before the SDK starts its response, and a short connect timeout on the journal's
           connections; not done in this change.
-        - **Calls missing from the audit trail around a PostgreSQL restart (drill 4; open).** In the runs here, two calls
-          answered with a success about a second before `pg_ctl stop` were not in the audit trail when the drill ended;
-          in one run one of them arrived minutes later and the other was still missing at the re-check after all drills.
+        - **Calls missing from the audit trail around a PostgreSQL restart (drill 4; open).** In every run here, one or two calls
+          answered with a success one to two seconds before `pg_ctl stop` were not in the audit trail when the drill
+          ended (two in each of two earlier runs, one in this one); in one earlier run one of them arrived minutes later, the others
+          were still missing at the re-check after all drills.
           This run's figures are in the drill 4 section (each missing call with its timing, and the re-check). The call's
           events and its outbox message commit in one transaction before the answer, so the journal is not the gap; the
           likely one is ToolExecution's durable outbox sending to Audit's PostgreSQL queue when the database went away

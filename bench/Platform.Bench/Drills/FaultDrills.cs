@@ -164,7 +164,7 @@ public static class FaultDrills
         var during = outcomes.Where(o => o.End >= stopped && o.Start < starting).ToList();
         var failedDuring = during.Where(o => o.Kind != CallKind.Success).ToList();
         var waitedOut = during.Count(o => o.Kind == CallKind.Success && o.End >= up);
-        result.Notes.Add($"{waitedOut:N0} calls in flight while PostgreSQL was down waited through the outage and succeeded after it came back (the success count in the check below)");
+        result.Notes.Add($"{waitedOut:N0} calls in flight while PostgreSQL was down waited through the outage and succeeded after it came back (the success count in the check above)");
         var slowest = during.Select(o => o.End - o.Start).DefaultIfEmpty(0).Max();
         var alive = pids.All(PosixProcess.IsAlive);
         result.Recovery = string.Create(CultureInfo.InvariantCulture,
