@@ -215,15 +215,15 @@ public static class DrillSuite
           as a success without its record being committed. The fix needs the MCP pipeline to map "the call could not be
           recorded" to HTTP 503 before the SDK starts its response, and a short connect timeout on the journal's
           connections; not done in this change.
-        - **Calls missing from the audit trail around a PostgreSQL restart (drill 4; open).** In every run here, one or two calls
-          answered with a success one to two seconds before `pg_ctl stop` were not in the audit trail when the drill
-          ended (two in each of two earlier runs, one in this one); in one earlier run one of them arrived minutes later, the others
-          were still missing at the re-check after all drills.
-          This run's figures are in the drill 4 section (each missing call with its timing, and the re-check). The call's
-          events and its outbox message commit in one transaction before the answer, so the journal is not the gap; the
-          likely one is ToolExecution's durable outbox sending to Audit's PostgreSQL queue when the database went away
-          mid-send, with the envelope recovered late or not at all. An answered call missing from the trail breaks the
-          design's central promise; not investigated further in this change.
+        - **Calls missing from the audit trail around a PostgreSQL restart (drill 4; fixed).** Earlier runs of drill 4 found
+          one or two calls, answered with a success one to two seconds before `pg_ctl stop`, missing from the audit trail,
+          and still missing minutes later. The services' logs showed why: Audit was appending their `ToolCallRecorded`
+          messages when PostgreSQL cut its connections, and Wolverine, having no rule for that failure, moved them
+          straight to its dead-letter table (when that move failed too, the message was retried 30 s later and did
+          arrive). ServiceDefaults now retries every message that fails with a transient Npgsql error (after 250 ms, 1 s
+          and 3 s, then scheduled after 10 s, 30 s, 1 min and 5 min) before dead-lettering it; this run's drill 4 row
+          shows the result. No automated test covers it yet (it needs a PostgreSQL restart under a consuming service;
+          `bench/drills.sh --drills 4` is the check).
 
         ### How the drills run
 
