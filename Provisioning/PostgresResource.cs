@@ -7,10 +7,22 @@ public sealed class PostgresResource : ProvisionedResource
     // Concurrent CREATE DATABASE calls can collide on template1 ("being accessed by other users").
     private readonly SemaphoreSlim _createLock = new(1, 1);
 
-    internal PostgresResource(string connectionString, string source, Func<ValueTask> release)
+    private readonly IServerControl? _control;
+
+    internal PostgresResource(string connectionString, string source, Func<ValueTask> release, IServerControl? control = null)
         : base(connectionString, source, release)
     {
+        _control = control;
     }
+
+    /// <summary>Stops the server as an operator would (<c>pg_ctl -m fast</c>), for failure drills; the port stays the same for <see cref="StartAsync"/>.</summary>
+    public Task StopAsync() => Control.StopAsync();
+
+    /// <summary>Starts the stopped server again on the same port and waits until it accepts connections.</summary>
+    public Task StartAsync() => Control.StartAsync();
+
+    private IServerControl Control => _control
+        ?? throw new NotSupportedException("Only a local PostgreSQL server that we started can be stopped and started again.");
 
     /// <summary>Creates the database unless it exists and returns a connection string to it.</summary>
     /// <param name="name">Lower-case letters, digits and underscores, at most 63 characters.</param>

@@ -24,9 +24,13 @@ public sealed class RedisResource : ProvisionedResource
         ?? throw new NotSupportedException("A Redis server given in configuration is not ours to stop or start.");
 }
 
-internal interface IRedisServerControl : IAsyncDisposable
+internal interface IServerControl
 {
     Task StopAsync();
 
     Task StartAsync();
+}
+
+internal interface IRedisServerControl : IServerControl, IAsyncDisposable
+{
 }

@@ -50,6 +50,9 @@ public sealed class AppHostOptions
     /// <summary>Called once every service is healthy and state.json is written.</summary>
     public Action<IReadOnlyList<RunningService>>? Ready { get; init; }
 
+    /// <summary>Called after <see cref="Ready"/> with a handle to kill, restart and add service processes (failure drills).</summary>
+    public Action<ServiceControl>? Control { get; init; }
+
     public static AppHostOptions FromConfiguration(IConfiguration configuration, string repositoryRoot, IReadOnlyList<ServiceResource> services) => new()
     {
         RepositoryRoot = repositoryRoot,

@@ -14,6 +14,9 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
     private static readonly TimeSpan HealthPollInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly List<ServiceProcess> _services = [];
+    private readonly List<ServiceProcess> _stopped = [];
+    private readonly Dictionary<string, IReadOnlyDictionary<string, string>> _environments = [];
+    private readonly Dictionary<string, string> _assemblies = [];
     private PostgresResource? _postgres;
     private RedisResource? _redis;
     private volatile bool _stopping;
@@ -30,10 +33,9 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
         StateFileRemove();
 
         await ProvisionAsync(ct);
-        var assemblies = new Dictionary<string, string>();
         foreach (var service in options.Services)
         {
-            assemblies[service.Name] = await ServiceBuilder.BuildAsync(service, options, view.Info, ct);
+            _assemblies[service.Name] = await ServiceBuilder.BuildAsync(service, options, view.Info, ct);
         }
 
         var adminKey = AdminKey.LoadOrCreate(options.DataDirectory);
@@ -54,10 +56,8 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
                 environment[name] = value;
             }
 
-            var workingDirectory = Path.GetDirectoryName(ServiceBuilder.ProjectPath(service, options))!;
-            var process = ServiceProcess.Start(service, urls[service.Name], assemblies[service.Name], workingDirectory, environment, view);
-            _services.Add(process);
-            view.Info($"started {service.Name} (pid {process.ProcessId}) on {urls[service.Name].GetLeftPart(UriPartial.Authority)}");
+            _environments[service.Name] = environment;
+            StartProcess(service, urls[service.Name], environment);
         }
 
         await WaitUntilHealthyAsync(ct);
@@ -72,12 +72,101 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
             connectionStrings).WriteTo(options.DataDirectory);
         PrintSummary(adminKey);
         options.Ready?.Invoke([.. _services.Select(s => new RunningService(s.Resource, s.Url, s.ProcessId))]);
+        options.Control?.Invoke(new ServiceControl(this));
+    }
+
+    /// <summary>SIGKILL, as a crash would end it: no draining, no flushing.</summary>
+    internal async Task KillAsync(int processId)
+    {
+        var service = Running(processId);
+        service.Kill();
+        await service.Exited;
+        lock (_services)
+        {
+            _services.Remove(service);
+            _stopped.Add(service);
+        }
+    }
+
+    /// <summary>Starts a killed service again on its port with its environment and waits until it is ready.</summary>
+    internal async Task<RunningService> RestartAsync(int processId, CancellationToken ct)
+    {
+        ServiceProcess stopped;
+        lock (_services)
+        {
+            stopped = _stopped.Single(s => s.ProcessId == processId);
+            _stopped.Remove(stopped);
+        }
+
+        await stopped.DisposeAsync();
+        var service = StartProcess(stopped.Resource, stopped.Url, stopped.Environment);
+        await WaitUntilReadyAsync(service, ct);
+        return new RunningService(service.Resource, service.Url, service.ProcessId);
+    }
+
+    /// <summary>One more process of a service on a free port, sharing its database and Redis (a replica).</summary>
+    internal async Task<RunningService> StartReplicaAsync(string name, IReadOnlyDictionary<string, string> overrides, CancellationToken ct)
+    {
+        var resource = options.Services.Single(s => s.Name == name);
+        var url = new Uri($"http://127.0.0.1:{FreePort.Next().ToString(CultureInfo.InvariantCulture)}");
+        var environment = new Dictionary<string, string>(_environments[name]) { ["ASPNETCORE_URLS"] = url.GetLeftPart(UriPartial.Authority) };
+        foreach (var (variable, value) in overrides)
+        {
+            environment[variable] = value;
+        }
+
+        var service = StartProcess(resource, url, environment);
+        await WaitUntilReadyAsync(service, ct);
+        return new RunningService(service.Resource, service.Url, service.ProcessId);
+    }
+
+    private ServiceProcess StartProcess(ServiceResource service, Uri url, IReadOnlyDictionary<string, string> environment)
+    {
+        var workingDirectory = Path.GetDirectoryName(ServiceBuilder.ProjectPath(service, options))!;
+        var process = ServiceProcess.Start(service, url, _assemblies[service.Name], workingDirectory, environment, view);
+        lock (_services)
+        {
+            _services.Add(process);
+        }
+
+        view.Info($"started {service.Name} (pid {process.ProcessId}) on {url.GetLeftPart(UriPartial.Authority)}");
+        return process;
+    }
+
+    private ServiceProcess Running(int processId)
+    {
+        lock (_services)
+        {
+            return _services.Single(s => s.ProcessId == processId);
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(ServiceProcess service, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var started = options.TimeProvider.GetTimestamp();
+        while (!await IsReadyAsync(http, service.Url, ct))
+        {
+            if (service.HasExited)
+            {
+                throw new AppHostException(CrashReport(service));
+            }
+
+            if (options.TimeProvider.GetElapsedTime(started) > options.HealthTimeout)
+            {
+                throw new AppHostException($"{service.Resource.Name} did not report healthy at /health/ready within {options.HealthTimeout.TotalSeconds:0} s.");
+            }
+
+            await Task.Delay(HealthPollInterval, options.TimeProvider, ct);
+        }
+
+        _ = ReportUnexpectedExitAsync(service);
     }
 
     public async ValueTask DisposeAsync()
     {
         _stopping = true;
-        await Task.WhenAll(_services.Select(s => s.DisposeAsync().AsTask()));
+        await Task.WhenAll(_services.Concat(_stopped).Select(s => s.DisposeAsync().AsTask()));
         if (_redis is not null)
         {
             await _redis.DisposeAsync();
@@ -221,7 +310,7 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
     private async Task ReportUnexpectedExitAsync(ServiceProcess service)
     {
         await service.Exited;
-        if (!_stopping)
+        if (!_stopping && !service.Killed)
         {
             view.Error($"{service.Resource.Name} exited with code {service.ExitCode}; the others keep running. Restart the AppHost to bring it back.");
         }

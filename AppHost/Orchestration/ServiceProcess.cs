@@ -15,12 +15,19 @@ internal sealed class ServiceProcess : IAsyncDisposable
     private readonly Queue<string> _recent = new();
     private OrphanWatchdog? _watchdog;
 
-    private ServiceProcess(ServiceResource resource, Uri url, Process process)
+    private ServiceProcess(ServiceResource resource, Uri url, Process process, IReadOnlyDictionary<string, string> environment)
     {
         Resource = resource;
         Url = url;
         _process = process;
+        Environment = environment;
     }
+
+    /// <summary>What it was started with, so a restart gets the same.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; }
+
+    /// <summary>Ended by <see cref="Kill"/> on purpose (a failure drill), not by a crash.</summary>
+    public bool Killed { get; private set; }
 
     public ServiceResource Resource { get; }
 
@@ -51,7 +58,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
-        var service = new ServiceProcess(resource, url, process);
+        var service = new ServiceProcess(resource, url, process, environment);
         process.OutputDataReceived += (_, e) => service.OnLine(e.Data, view);
         process.ErrorDataReceived += (_, e) => service.OnLine(e.Data, view);
         process.Start();
@@ -71,6 +78,12 @@ internal sealed class ServiceProcess : IAsyncDisposable
         {
             return string.Join('\n', _recent);
         }
+    }
+
+    public void Kill()
+    {
+        Killed = true;
+        PosixProcess.Signal(_process.Id, PosixProcess.SigKill);
     }
 
     /// <summary>SIGTERM so the service drains and flushes telemetry; SIGKILL if it takes longer than the grace period.</summary>

@@ -126,12 +126,40 @@ internal sealed class LocalPostgres
 
             builder.Database = "platform";
             _options.Report($"postgres: ready on 127.0.0.1:{port} (pid {pid})");
-            return new PostgresResource(builder.ConnectionString, $"local:{Tool("postgres")}", () => StopAsync(watchdog));
+            var connectionString = builder.ConnectionString;
+            return new PostgresResource(connectionString, $"local:{Tool("postgres")}", () => StopAsync(watchdog), new Control(this, port, connectionString));
         }
         catch
         {
             await StopAsync(watchdog).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>Stop and start without deleting anything, on the same port, so clients reconnect to the same address.</summary>
+    private sealed class Control(LocalPostgres server, int port, string connectionString) : IServerControl
+    {
+        public async Task StopAsync()
+        {
+            var stop = await server.RunToolAsync("pg_ctl", ["-D", server._clusterDirectory, "-m", "fast", "-w", "-t", "30", "stop"], TimeSpan.FromSeconds(40), CancellationToken.None).ConfigureAwait(false);
+            if (stop.ExitCode != 0)
+            {
+                throw new InfrastructureUnavailableException($"pg_ctl stop failed (exit {stop.ExitCode}).\n{stop.Tail()}");
+            }
+
+            server._options.Report("postgres: stopped (drill)");
+        }
+
+        public async Task StartAsync()
+        {
+            var start = await server.RunToolAsync("pg_ctl", ["-D", server._clusterDirectory, "-l", Path.Combine(server._clusterDirectory, "server.log"), "-w", "-t", "60", "-o", server.ServerOptions(port), "start"], TimeSpan.FromSeconds(90), CancellationToken.None).ConfigureAwait(false);
+            if (start.ExitCode != 0)
+            {
+                throw new InfrastructureUnavailableException($"PostgreSQL did not start again (pg_ctl exit {start.ExitCode}).\n{start.Tail()}\n{server.ServerLogTail()}");
+            }
+
+            await WaitUntilAcceptingAsync(connectionString, CancellationToken.None).ConfigureAwait(false);
+            server._options.Report($"postgres: started again on 127.0.0.1:{port}");
         }
     }
 

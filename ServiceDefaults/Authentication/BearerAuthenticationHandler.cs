@@ -69,9 +69,15 @@ public sealed class BearerAuthenticationHandler(
                     .ValidateAsync(credential, Options.TokenAudience!(Context), Context.RequestAborted).ConfigureAwait(false)
                 : await verifier.VerifyAsync(credential, clientIp, Context.RequestAborted).ConfigureAwait(false);
         }
-        catch (HttpRequestException)
+        catch (Exception e) when (e is HttpRequestException or Polly.ExecutionRejectedException
+            || (e is TaskCanceledException && !Context.RequestAborted.IsCancellationRequested))
         {
-            return Fail("auth_unavailable", "The credential could not be verified right now.");
+            // Auth is unreachable (refused, timed out, or its circuit breaker is open): the credential may be fine, so
+            // this is a 503 to retry, not a 401 that tells the client to drop its key, and it does not count towards
+            // the client IP's failed authentications (an Auth outage would otherwise lock out every client).
+            Context.RequestServices.GetRequiredService<AuthenticationMetrics>().Failed(AuthUnavailable);
+            Context.Items[UnavailableItem] = true;
+            return AuthenticateResult.Fail(AuthUnavailable);
         }
 
         if (answer.Status != VerificationStatus.Valid)
@@ -103,8 +109,21 @@ public sealed class BearerAuthenticationHandler(
     public const string FailureReasonItem = "platform.auth.failure";
     internal const string FailureDetailItem = "platform.auth.failure.detail";
 
+    public const string AuthUnavailable = "auth_unavailable";
+    internal const string UnavailableItem = "platform.auth.unavailable";
+    private const int UnavailableRetryAfterSeconds = 5;
+
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (Context.Items.ContainsKey(UnavailableItem))
+        {
+            Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            Response.Headers[HeaderNames.RetryAfter] = UnavailableRetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await WriteProblemAsync(StatusCodes.Status503ServiceUnavailable, "Service Unavailable",
+                "The credential could not be verified right now; retry later.", ProblemTypes.Unavailable).ConfigureAwait(false);
+            return;
+        }
+
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         var challenge = "Bearer";
         if (Options.ResourceMetadataUrl is { } metadata)

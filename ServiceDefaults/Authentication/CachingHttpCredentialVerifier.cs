@@ -47,7 +47,16 @@ public sealed class CachingHttpCredentialVerifier(IHttpClientFactory httpClients
         var entry = new MemoryCacheEntryOptions { AbsoluteExpirationRelativeToNow = valid ? ValidTtl : InvalidTtl };
         if (valid && answer.KeyId is { } keyId)
         {
-            entry.RegisterPostEvictionCallback((_, _, _, _) => Unindex(keyId, cacheKey));
+            // Concurrent first requests for one key each Set the same cache key, and each Set evicts the previous entry
+            // as Replaced. Unindexing then would drop the index of the entry that replaced it, so a revocation could not
+            // evict that live entry and the key would keep working until the TTL (found by the revocation drill).
+            entry.RegisterPostEvictionCallback((_, _, reason, _) =>
+            {
+                if (reason != EvictionReason.Replaced)
+                {
+                    Unindex(keyId, cacheKey);
+                }
+            });
             lock (_index)
             {
                 if (!_cacheKeysByKeyId.TryGetValue(keyId, out var keys))

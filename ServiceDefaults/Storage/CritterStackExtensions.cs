@@ -10,6 +10,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Wolverine;
+using Wolverine.ErrorHandling;
 using Wolverine.Marten;
 
 namespace Platform.ServiceDefaults.Storage;
@@ -79,10 +80,31 @@ public static class CritterStackExtensions
             // (tests/EndToEnd.Tests/AuditCrashTests, ToolExecutionCrashTests); 10 s bounds the audit lag a crash adds.
             options.Durability.HealthCheckPollingTime = TimeSpan.FromSeconds(2);
             options.Durability.StaleNodeTimeout = TimeSpan.FromSeconds(10);
+            // A message that fails only because PostgreSQL went away (a restart, a failover) would otherwise go straight
+            // to the dead-letter table: for Audit, an answered call missing from the chain (found by the PostgreSQL
+            // failure drill, bench/drills.sh). Retry it, quickly and then on a schedule; only what still fails after
+            // several minutes is dead-lettered.
+            options.OnException(IsDatabaseUnavailable)
+                .RetryWithCooldown(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3))
+                .Then.ScheduleRetry(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
             configureWolverine(options);
         });
         builder.Services.AddResourceSetupOnStartup();
         return builder;
+    }
+
+    /// <summary>Npgsql marks connection failures, server shutdowns and the like as transient; Marten may wrap them.</summary>
+    internal static bool IsDatabaseUnavailable(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            if (current is NpgsqlException { IsTransient: true })
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static string PostgresConnectionString(IConfiguration configuration) =>

@@ -14,6 +14,15 @@ string? Option(string name)
     return index >= 0 && index + 1 < arguments.Count ? arguments[index + 1] : null;
 }
 
+if (Option("--scenarios") == "drills")
+{
+    return await Platform.Bench.Drills.DrillSuite.RunAsync(
+        root,
+        (Option("--drills") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal),
+        Option("--out") ?? Path.Combine(root, "docs", "reliability.md"),
+        ("bench/drills.sh " + string.Join(' ', args.Where((_, i) => i >= 2 || args[0] != "--scenarios"))).TrimEnd());
+}
+
 var settings = new BenchSettings
 {
     RepositoryRoot = root,

@@ -23,7 +23,8 @@ internal sealed class FakeApplication : IDisposable
 
     public StringWriter Output { get; } = new();
 
-    public AppHostOptions Options(Action<IReadOnlyList<RunningService>>? ready = null, string? crash = null, IReadOnlyDictionary<string, int>? ports = null)
+    public AppHostOptions Options(
+        Action<IReadOnlyList<RunningService>>? ready = null, string? crash = null, IReadOnlyDictionary<string, int>? ports = null, Action<ServiceControl>? control = null)
     {
         var environment = new Dictionary<string, string> { ["FAKE_RECORD_DIR"] = RecordDirectory };
         if (crash is not null)
@@ -51,6 +52,7 @@ internal sealed class FakeApplication : IDisposable
             Ports = ports ?? new Dictionary<string, int>(),
             Output = TextWriter.Synchronized(Output),
             Ready = ready,
+            Control = control,
         };
     }
 
