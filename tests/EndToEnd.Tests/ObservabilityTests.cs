@@ -44,7 +44,16 @@ public sealed partial class ObservabilityTests(RunningPlatform platform) : IClas
         Assert.NotEmpty(await prometheus.QueryAsync("sum by (outcome, limit) (platform_ratelimit_decisions_total)", ct));
         Assert.NotEmpty(await prometheus.QueryAsync("sum(platform_audit_lag_seconds_count)", ct));
         Assert.NotEmpty(await prometheus.QueryAsync("sum by (reason) (platform_auth_failures_total)", ct));
-        Assert.Equal(3, (await prometheus.QueryAsync("up == 1", ct)).Count);
+        // Every service is up, judged by the last scrape of each: a scrape that overlapped a busy moment may have timed
+        // out, so wait for the next ones rather than read one instant.
+        var healthy = 0;
+        var scrapes = Stopwatch.StartNew();
+        while ((healthy = (await prometheus.QueryAsync("up == 1", ct)).Count) < 3 && scrapes.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(500, ct);
+        }
+
+        Assert.Equal(3, healthy);
     }
 
     /// <summary>Calls, a refused credential, and a verification that finds a tampered record.</summary>
