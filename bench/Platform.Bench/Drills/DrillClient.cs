@@ -5,6 +5,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
+using Platform.Bench.Mcp;
+
 namespace Platform.Bench.Drills;
 
 /// <summary>How one call ended, as a client sees it.</summary>
@@ -95,7 +97,7 @@ public sealed class DrillClient(HttpClient http, Uri endpoint, string bearer, st
                 return Ended(CallKind.HttpError, (int)response.StatusCode, Shorten(challenge.Length > 0 ? challenge + " " + body : body));
             }
 
-            var json = response.Content.Headers.ContentType?.MediaType == "text/event-stream" ? LastData(body) : body;
+            var json = response.Content.Headers.ContentType?.MediaType == "text/event-stream" ? EchoClient.LastData(body) : body;
             return Answer(json, id) switch
             {
                 (true, var text) when argumentsJson is not null || text == message => Ended(CallKind.Success, (int)response.StatusCode, argumentsJson is null ? null : Shorten(text ?? "")),
@@ -118,20 +120,6 @@ public sealed class DrillClient(HttpClient http, Uri endpoint, string bearer, st
     }
 
     private static string Shorten(string text) => text.Length <= 300 ? text : text[..300] + "…";
-
-    private static string? LastData(string sse)
-    {
-        string? data = null;
-        foreach (var line in sse.Split('\n'))
-        {
-            if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                data = line[5..].Trim();
-            }
-        }
-
-        return data;
-    }
 
     /// <summary>(true, text) for a result for this id; (false, text) for a tool or JSON-RPC error for it; (false, null) otherwise.</summary>
     private static (bool Ok, string? Text) Answer(string? json, long id)

@@ -67,7 +67,8 @@ public sealed class EchoClient(HttpClient http, Uri endpoint, string? bearer, st
         return json is not null && IsEchoResult(json, id) ? null : $"not an echo result for id {id}: {body}";
     }
 
-    private static string? LastData(string sse)
+    /// <summary>The last <c>data:</c> line of an SSE answer: a Streamable HTTP response carries its JSON-RPC result there.</summary>
+    internal static string? LastData(string sse)
     {
         string? data = null;
         foreach (var line in sse.Split('\n'))
