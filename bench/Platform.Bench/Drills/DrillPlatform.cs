@@ -78,18 +78,13 @@ public sealed class DrillPlatform : IAsyncDisposable
         var marker = "--platform-drill-" + Guid.NewGuid().ToString("N")[..12];
         var platform = new DrillPlatform(postgres, redis, data, marker);
         var ready = new TaskCompletionSource<ServiceControl>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new AppHostOptions
-        {
-            RepositoryRoot = repositoryRoot,
-            Services = PlatformModel.Services,
-            DataDirectoryOverride = data.FullName,
-            PostgresConnectionString = await postgres.CreateDatabaseAsync("drills_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false),
-            RedisConnectionString = redis.ConnectionString,
-            KeepData = false,
-            UseContainers = false,
-            BuildServices = false,
-            BuildConfiguration = "Release",
-            ExtraEnvironment = new Dictionary<string, string>
+        var options = ReleasePlatform.Options(
+            repositoryRoot,
+            data,
+            await postgres.CreateDatabaseAsync("drills_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false),
+            redis.ConnectionString,
+            PlatformModel.Services,
+            new Dictionary<string, string>
             {
                 // Limits that never deny, so every refusal a drill sees comes from the fault it injected.
                 ["Auth__Plans__drill__RequestsPerMinutePerKey"] = "1000000",
@@ -106,16 +101,15 @@ public sealed class DrillPlatform : IAsyncDisposable
                 [$"Upstreams__{FlakyUpstream}__MaxOutputBytes"] = "65536",
                 [$"Upstreams__{FlakyUpstream}__MaxRestartBackoff"] = "00:00:01",
             },
-            Output = TextWriter.Synchronized(platform._output),
-            Ready = services =>
+            platform._output,
+            services =>
             {
                 foreach (var service in services)
                 {
                     platform.Services[service.Resource.Name] = service;
                 }
             },
-            Control = control => ready.TrySetResult(control),
-        };
+            control => ready.TrySetResult(control));
 
         Console.WriteLine("starting the platform (Release build, real processes)");
         platform._run = Task.Run(() => AppHostRunner.RunAsync(options, platform._stop.Token));

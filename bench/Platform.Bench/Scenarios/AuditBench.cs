@@ -49,25 +49,19 @@ public static class AuditBench
         var output = new StringWriter();
         var ready = new TaskCompletionSource<IReadOnlyList<RunningService>>(TaskCreationOptions.RunContinuationsAsynchronously);
         var database = await postgres.CreateDatabaseAsync("bench_audit_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
-        var options = new AppHostOptions
-        {
-            RepositoryRoot = settings.RepositoryRoot,
-            Services = [.. PlatformModel.Services.Where(s => s.Name is PlatformModel.Auth or PlatformModel.Audit)],
-            DataDirectoryOverride = data.FullName,
-            PostgresConnectionString = database,
-            RedisConnectionString = redis.ConnectionString,
-            KeepData = false,
-            UseContainers = false,
-            BuildServices = false,
-            BuildConfiguration = "Release",
-            ExtraEnvironment = new Dictionary<string, string>
+        var options = ReleasePlatform.Options(
+            settings.RepositoryRoot,
+            data,
+            database,
+            redis.ConnectionString,
+            [.. PlatformModel.Services.Where(s => s.Name is PlatformModel.Auth or PlatformModel.Audit)],
+            new Dictionary<string, string>
             {
                 // Seeded checkpoints every 1,000 records; the writer's own cadence is irrelevant to what is measured.
                 ["Audit__Checkpoints__EveryRecords"] = EveryRecords.ToString(CultureInfo.InvariantCulture),
             },
-            Output = TextWriter.Synchronized(output),
-            Ready = services => ready.TrySetResult(services),
-        };
+            output,
+            services => ready.TrySetResult(services));
 
         Console.WriteLine("starting auth and audit (Release build, real processes)");
         var run = Task.Run(() => AppHostRunner.RunAsync(options, stop.Token));

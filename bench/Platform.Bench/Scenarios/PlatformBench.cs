@@ -29,18 +29,13 @@ public static class PlatformBench
         var data = Directory.CreateTempSubdirectory("platform-bench-apphost-");
         var output = new StringWriter();
         var ready = new TaskCompletionSource<IReadOnlyList<RunningService>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new AppHostOptions
-        {
-            RepositoryRoot = settings.RepositoryRoot,
-            Services = PlatformModel.Services,
-            DataDirectoryOverride = data.FullName,
-            PostgresConnectionString = await postgres.CreateDatabaseAsync("bench_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false),
-            RedisConnectionString = redis.ConnectionString,
-            KeepData = false,
-            UseContainers = false,
-            BuildServices = false,
-            BuildConfiguration = "Release",
-            ExtraEnvironment = new Dictionary<string, string>(ProxyComparison.PlatformUpstream(settings.RepositoryRoot))
+        var options = ReleasePlatform.Options(
+            settings.RepositoryRoot,
+            data,
+            await postgres.CreateDatabaseAsync("bench_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false),
+            redis.ConnectionString,
+            PlatformModel.Services,
+            new Dictionary<string, string>(ProxyComparison.PlatformUpstream(settings.RepositoryRoot))
             {
                 // A plan whose limits never deny, so the bench measures the limiter's cost, not its refusals.
                 ["Auth__Plans__bench__RequestsPerMinutePerKey"] = "1000000",
@@ -48,9 +43,8 @@ public static class PlatformBench
                 ["Auth__Plans__bench__RequestsPerMinutePerKeyAndTool"] = "1000000",
                 ["Auth__Plans__bench__ConcurrentCallsPerKey"] = "10000",
             },
-            Output = TextWriter.Synchronized(output),
-            Ready = services => ready.TrySetResult(services),
-        };
+            output,
+            services => ready.TrySetResult(services));
 
         Console.WriteLine("starting the platform (Release build, real processes)");
         var run = Task.Run(() => AppHostRunner.RunAsync(options, stop.Token));

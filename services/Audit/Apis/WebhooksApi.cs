@@ -95,8 +95,7 @@ public static class WebhooksApi
         Guid id, ClaimsPrincipal user, IDocumentSession session, CancellationToken ct)
     {
         var endpoint = await session.LoadAsync<WebhookEndpoint>(id, ct).ConfigureAwait(false);
-        var keyTenant = OwnTenant(user);
-        if (endpoint is null || (keyTenant is not null && endpoint.TenantId != keyTenant))
+        if (endpoint is null || !user.MayAccessTenant(endpoint.TenantId))
         {
             return TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status404NotFound, "Webhook not found", null, ProblemTypes.NotFound));
         }
@@ -106,16 +105,17 @@ public static class WebhooksApi
         return TypedResults.NoContent();
     }
 
-    /// <summary>A tenant-bound key gets its own tenant (and may name only that); the platform admin must name one.</summary>
-    private static string? TenantFor(ClaimsPrincipal user, string? requested) =>
-        OwnTenant(user) is { } own ? (requested is null || requested == own ? own : null) : requested;
+    /// <summary>
+    /// A tenant-bound key gets its own tenant (and may name only that); the platform admin must name one. The
+    /// isolation rule itself is <see cref="PlatformClaims.MayAccessTenant"/>.
+    /// </summary>
+    private static string? TenantFor(ClaimsPrincipal user, string? requested) => user.IsPlatformAdmin()
+        ? requested
+        : user.MayAccessTenant(requested ??= user.TenantOf()) ? requested : null;
 
-    private static ProblemHttpResult TenantProblem(ClaimsPrincipal user) => OwnTenant(user) is null
+    private static ProblemHttpResult TenantProblem(ClaimsPrincipal user) => user.IsPlatformAdmin()
         ? Invalid("Tenant required", "The platform admin key must name the tenant (tenant in the body or query).")
         : TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status403Forbidden, "Forbidden", "A tenant key can manage only its own tenant's webhooks."));
-
-    /// <summary>The key's tenant; the platform admin key carries an empty tenant claim.</summary>
-    private static string? OwnTenant(ClaimsPrincipal user) => user.TenantOf() is { Length: > 0 } tenant ? tenant : null;
 
     private static ProblemHttpResult Invalid(string title, string detail) =>
         TypedResults.Problem(ProblemTypes.Create(StatusCodes.Status400BadRequest, title, detail, ProblemTypes.Validation));
