@@ -16,6 +16,7 @@ public static class HttpHygieneExtensions
     {
         builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = ProblemTypes.Stamp);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
+        builder.Services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         builder.Services.Configure<KestrelServerOptions>(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -47,7 +47,9 @@ public static class ProblemTypes
         }
 
         problem.Extensions.Remove("exception");
-        if (status >= 500)
+        // An unexpected failure's detail could carry an exception message; a deliberate 5xx such as "unavailable,
+        // retry later" was written for the client and keeps its words.
+        if (status >= 500 && problem.Type == Internal)
         {
             problem.Detail = "An unexpected error occurred. The trace id identifies it in the logs.";
         }

@@ -36,6 +36,8 @@ public static class CritterStackExtensions
         builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = schema }.Build());
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             "postgres", sp => new PostgresHealthCheck(sp.GetRequiredService<NpgsqlDataSource>()), HealthStatus.Unhealthy, [Extensions.ReadinessTag]));
+        builder.Services.AddSingleton<DatabaseAvailability>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DatabaseAvailability>());
 
         builder.Services.CritterStackDefaults(defaults =>
         {
@@ -84,27 +86,13 @@ public static class CritterStackExtensions
             // to the dead-letter table: for Audit, an answered call missing from the chain (found by the PostgreSQL
             // failure drill, bench/drills.sh). Retry it, quickly and then on a schedule; only what still fails after
             // several minutes is dead-lettered.
-            options.OnException(IsDatabaseUnavailable)
+            options.OnException(DatabaseAvailability.IsUnavailableError)
                 .RetryWithCooldown(TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(3))
                 .Then.ScheduleRetry(TimeSpan.FromSeconds(10), TimeSpan.FromSeconds(30), TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5));
             configureWolverine(options);
         });
         builder.Services.AddResourceSetupOnStartup();
         return builder;
-    }
-
-    /// <summary>Npgsql marks connection failures, server shutdowns and the like as transient; Marten may wrap them.</summary>
-    internal static bool IsDatabaseUnavailable(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            if (current is NpgsqlException { IsTransient: true })
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     private static string PostgresConnectionString(IConfiguration configuration) =>

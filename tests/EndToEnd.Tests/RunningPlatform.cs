@@ -36,6 +36,9 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
     protected virtual IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>> EnvironmentByService { get; } =
         new Dictionary<string, IReadOnlyDictionary<string, string>>();
 
+    /// <summary>The services' database: a fresh one on the test run's PostgreSQL, unless a fixture needs a server it can stop.</summary>
+    protected virtual Task<string> PostgresConnectionStringAsync() => infrastructure.NewDatabaseAsync("e2e");
+
     /// <summary>The Redis the services use: the test run's, unless a fixture needs one it can stop.</summary>
     protected virtual Task<string> RedisConnectionStringAsync() => Task.FromResult(infrastructure.RedisConnectionString);
 
@@ -47,7 +50,7 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
             RepositoryRoot = RepositoryRoot.Find(),
             Services = ServiceModel,
             DataDirectoryOverride = _data.FullName,
-            PostgresConnectionString = PostgresConnectionString = await infrastructure.NewDatabaseAsync("e2e"),
+            PostgresConnectionString = PostgresConnectionString = await PostgresConnectionStringAsync(),
             RedisConnectionString = await RedisConnectionStringAsync(),
             KeepData = false,
             BuildServices = false,

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Marten;
+using Platform.ServiceDefaults.Storage;
 using Wolverine.Marten;
 
 namespace Platform.ToolExecution.Calls;
@@ -13,7 +14,8 @@ namespace Platform.ToolExecution.Calls;
 /// transactions stays flat while the calls per transaction grow. A caller's task completes only after its batch
 /// committed, so the guarantee is unchanged.
 /// </summary>
-public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, ILogger<ToolCallJournal> logger) : BackgroundService
+public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, DatabaseAvailability availability, ILogger<ToolCallJournal> logger)
+    : BackgroundService
 {
     /// <summary>Upper bound per transaction, so one commit stays short and its statement batch bounded.</summary>
     private const int MaxBatch = 256;
@@ -68,6 +70,12 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, ILogger
         {
             await WriteAsync(batch);
             batch.ForEach(e => e.Committed.TrySetResult());
+        }
+        catch (Exception unreachable) when (availability.ReportFailure(unreachable))
+        {
+            // PostgreSQL is gone, not one entry bad: retrying each alone would only make every caller wait longer for
+            // the same failure (the PostgreSQL restart drill measured calls waiting seconds).
+            batch.ForEach(e => e.Committed.TrySetException(unreachable));
         }
         catch (Exception batchError) when (batch.Count > 1)
         {

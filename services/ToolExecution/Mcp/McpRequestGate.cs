@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Platform.Credentials.Scopes;
 using Platform.ServiceDefaults.Authentication;
 using Platform.ServiceDefaults.Http;
+using Platform.ServiceDefaults.Storage;
 using Platform.ToolExecution.RateLimits;
 
 namespace Platform.ToolExecution.Mcp;
@@ -81,6 +82,16 @@ public static class McpRequestGate
                     return;
                 }
 
+                // A call that could not be recorded must not run: while PostgreSQL is known to be down, refuse at once.
+                if (!http.RequestServices.GetRequiredService<DatabaseAvailability>().IsAvailable)
+                {
+                    await JsonRpcErrors.WriteUnavailableAsync(http, request.Id);
+                    return;
+                }
+
+                // The SDK commits its 200 status line before the tool runs; held back, the call can still answer 503
+                // when recording it finds the database gone (ToolAccessFilters).
+                http.Response.Body = new HeaderCommitDeferringStream(http.Response.Body);
                 await http.RequestServices.GetRequiredService<ToolCallRateLimits>().RunAsync(http, request, guarded);
             }));
 }

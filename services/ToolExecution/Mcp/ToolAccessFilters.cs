@@ -5,6 +5,7 @@ using ModelContextProtocol.Server;
 using Platform.Credentials.Scopes;
 using Platform.Credentials.Tools;
 using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Storage;
 using Platform.ToolExecution.Calls;
 
 namespace Platform.ToolExecution.Mcp;
@@ -24,7 +25,34 @@ internal static class ToolAccessFilters
             return result;
         };
 
-    public static McpRequestHandler<CallToolRequestParams, CallToolResult> CallTool(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
+    /// <summary>
+    /// A call whose record cannot be committed because PostgreSQL went away is not answered as a success: it gets
+    /// 503 with <c>Retry-After</c> (the status line is still unsent, see <see cref="HeaderCommitDeferringStream"/>) and
+    /// a JSON-RPC error, instead of the SDK's generic tool error in a 200.
+    /// </summary>
+    public static McpRequestHandler<CallToolRequestParams, CallToolResult> CallTool(McpRequestHandler<CallToolRequestParams, CallToolResult> next)
+    {
+        var recordedCall = RecordedCall(next);
+        return async (context, ct) =>
+        {
+            try
+            {
+                return await recordedCall(context, ct);
+            }
+            catch (Exception e) when (context.Services?.GetRequiredService<DatabaseAvailability>().ReportFailure(e) == true)
+            {
+                var response = context.Services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Response;
+                if (response is { HasStarted: false })
+                {
+                    JsonRpcErrors.MarkUnavailable(response);
+                }
+
+                throw new McpProtocolException(JsonRpcErrors.UnavailableMessage, (McpErrorCode)JsonRpcErrors.Unavailable);
+            }
+        };
+    }
+
+    private static McpRequestHandler<CallToolRequestParams, CallToolResult> RecordedCall(McpRequestHandler<CallToolRequestParams, CallToolResult> next) =>
         async (context, ct) =>
         {
             var services = context.Services ?? throw new InvalidOperationException("MCP request has no service scope.");
