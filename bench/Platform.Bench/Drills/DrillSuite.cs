@@ -200,21 +200,26 @@ public static class DrillSuite
           `Retry-After: 5` and `type` `urn:platform:problem:unavailable` for a refused connection, an open circuit or a
           timeout, and it no longer counts as a failed authentication for the per-IP limit (during an Auth outage that
           limit would otherwise have locked every client out for a minute after Auth came back). Guarded by
-          `ToolExecution.Tests/AuthUnavailableTests`. The 503 body's `detail` is the generic 5xx text, because
-          ServiceDefaults replaces every 5xx detail so exceptions never leak.
-        - **While Auth is down a request can wait more than 10 s for its 503 (drill 3; not fixed).** The
-          `AddStandardResilienceHandler` that ServiceDefaults puts on every HttpClient retries a refused connection with
-          exponential backoff, so an uncached key's verification can take longer than the drill client's 10 s timeout
-          before the circuit opens (the "timeout" counts in drill 3). The verification client should fail fast (one quick
-          retry, a short total timeout) so that the 503 comes at once; that needs per-client resilience options, which the
-          defaults do not separate today (every pipeline is named `-standard`).
-        - **PostgreSQL down: calls wait or fail as a tool error, not a clear 503 (drill 4; not fixed).** A call in flight
-          when PostgreSQL stops either waits for it (Npgsql and Marten retry opening connections) and succeeds once it is
-          back, or, when recording the call finally fails, the MCP SDK turns the exception into a tool error inside an
-          HTTP 200 (`An error occurred invoking 'echo'.`); some calls wait up to the 10 s client timeout. Nothing is answered
-          as a success without its record being committed. The fix needs the MCP pipeline to map "the call could not be
-          recorded" to HTTP 503 before the SDK starts its response, and a short connect timeout on the journal's
-          connections; not done in this change.
+          `ToolExecution.Tests/AuthUnavailableTests`. Its `detail` now says so too: ServiceDefaults replaces the detail of
+          unexpected 5xx only, not of a deliberate 503.
+        - **While Auth was down a request could wait more than 10 s for its 503 (drill 3; fixed).** The standard
+          resilience handler that ServiceDefaults puts on every HttpClient retried a refused connection three times, 2, 4
+          and 8 s apart, and honoured Auth's `Retry-After`. The client for calls to Auth (key verification on a cache miss,
+          the JWKS) now has its own pipeline: one retry after 100 ms, 1 s per attempt, 2.5 s in all, `Retry-After`
+          ignored (`AuthenticationExtensions.AddAuthCallResilience`; `AuthUnavailableTests` counts the attempts). Drill 3's
+          row above shows the slowest 503.
+        - **PostgreSQL down: calls waited or failed as a tool error, not a clear 503 (drill 4; fixed).** A call in flight
+          when PostgreSQL stopped either waited (after a failed group commit the journal retried every call of the batch
+          alone, one after another) or got the MCP SDK's generic tool error inside an HTTP 200 (`An error occurred invoking
+          'echo'.`). Now: a commit that fails because the database is unreachable fails its whole batch at once and marks
+          the database down (`ServiceDefaults/Storage/DatabaseAvailability`, which probes every 500 ms until it answers);
+          while it is down, `tools/call` is refused before the tool runs with 503, `Retry-After: 2` and JSON-RPC error
+          -32030; a call whose record failed answers the same way, because ToolExecution holds the SDK's early status line
+          back until the answer is written (`HeaderCommitDeferringStream`). The credential cache is dropped while its
+          change feed (a PostgreSQL `LISTEN`) is cut, so during the outage most calls are refused by authentication
+          instead: 503 with `type` `urn:platform:problem:unavailable`, as prompt since Auth's own database errors are now
+          503 too. Nothing is answered as a success without its record committed. In CI:
+          `EndToEnd.Tests/PostgresRestartTests` (its own PostgreSQL stopped and started under load).
         - **Calls missing from the audit trail around a PostgreSQL restart (drill 4; fixed).** Earlier runs of drill 4 found
           one or two calls, answered with a success one to two seconds before `pg_ctl stop`, missing from the audit trail,
           and still missing minutes later. The services' logs showed why: Audit was appending their `ToolCallRecorded`
@@ -222,8 +227,7 @@ public static class DrillSuite
           straight to its dead-letter table (when that move failed too, the message was retried 30 s later and did
           arrive). ServiceDefaults now retries every message that fails with a transient Npgsql error (after 250 ms, 1 s
           and 3 s, then scheduled after 10 s, 30 s, 1 min and 5 min) before dead-lettering it; this run's drill 4 row
-          shows the result. No automated test covers it yet (it needs a PostgreSQL restart under a consuming service;
-          `bench/drills.sh --drills 4` is the check).
+          shows the result, and `EndToEnd.Tests/PostgresRestartTests` checks it in CI (every answered call audited once).
 
         ### How the drills run
 
