@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Redaction.Logging;
 using OpenTelemetry;
+using OpenTelemetry.Logs;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
 
@@ -38,6 +39,8 @@ public static class OpenTelemetryExtensions
             logging.IncludeFormattedMessage = true;
             logging.IncludeScopes = true;
         });
+        // What is exported over OTLP passes through the same redaction as the console.
+        builder.Logging.RedactProvider<OpenTelemetryLoggerProvider>();
 
         builder.Services.AddOpenTelemetry()
             .WithMetrics(metrics => metrics

@@ -30,6 +30,36 @@ public static class RedactionLogging
     }
 
     /// <summary>
+    /// Puts every registered <typeparamref name="TProvider"/> behind <see cref="RedactingLoggerProvider"/>, for a
+    /// provider another library registers itself (OpenTelemetry's, which exports logs over OTLP). Call it after that
+    /// library's registration. Provider-specific filter settings ("Logging:&lt;alias&gt;:LogLevel") stop matching the
+    /// wrapped provider; category filters keep applying.
+    /// </summary>
+    public static ILoggingBuilder RedactProvider<TProvider>(this ILoggingBuilder logging)
+        where TProvider : ILoggerProvider
+    {
+        ArgumentNullException.ThrowIfNull(logging);
+        foreach (var registration in logging.Services.Where(d => d.ServiceType == typeof(ILoggerProvider) && ImplementationOf(d) == typeof(TProvider)).ToList())
+        {
+            logging.Services.Remove(registration);
+            logging.Services.AddSingleton<ILoggerProvider>(services => new RedactingLoggerProvider(Create(registration, services)));
+        }
+
+        return logging;
+    }
+
+    private static Type? ImplementationOf(ServiceDescriptor registration) =>
+        registration.ImplementationType
+        ?? registration.ImplementationInstance?.GetType()
+        // A factory registration's implementation type is the factory's return type: Func<IServiceProvider, TProvider>.
+        ?? registration.ImplementationFactory?.GetType().GenericTypeArguments[^1];
+
+    private static ILoggerProvider Create(ServiceDescriptor registration, IServiceProvider services) =>
+        (ILoggerProvider)(registration.ImplementationInstance
+            ?? registration.ImplementationFactory?.Invoke(services)
+            ?? ActivatorUtilities.CreateInstance(services, registration.ImplementationType!));
+
+    /// <summary>
     /// Logging filters select providers by alias, so "Logging:Console:LogLevel" settings keep applying to the
     /// console output once it is wrapped.
     /// </summary>
