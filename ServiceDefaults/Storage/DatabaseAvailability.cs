@@ -52,17 +52,38 @@ public sealed partial class DatabaseAvailability(NpgsqlDataSource dataSource, Ti
 
         if (!_down)
         {
-            _down = true;
+            LogDown(logger, exception.GetType().Name);
             // Pooled connections did not survive the outage; without this each would fail one more request later.
             dataSource.Clear();
-            LogDown(logger, exception.GetType().Name);
+            MarkDown();
+        }
+
+        return true;
+    }
+
+    private void MarkDown()
+    {
+        _down = true;
+        lock (_wentDown)
+        {
             if (_wentDown.CurrentCount == 0)
             {
                 _wentDown.Release();
             }
         }
+    }
 
-        return true;
+    /// <summary>
+    /// A database write that has neither succeeded nor failed for <paramref name="waited"/>: treated as an outage until
+    /// the probe gets an answer, which on a database that is merely slow comes at the first probe.
+    /// </summary>
+    public void ReportUnresponsive(TimeSpan waited)
+    {
+        if (!_down)
+        {
+            LogUnresponsive(logger, waited.TotalSeconds);
+            MarkDown();
+        }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -108,6 +129,9 @@ public sealed partial class DatabaseAvailability(NpgsqlDataSource dataSource, Ti
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is unreachable ({Error}); requests that need it are refused with 503 until it answers again.")]
     private static partial void LogDown(ILogger logger, string error);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A PostgreSQL write has not finished within {Seconds} s; requests that need the database are refused with 503 until it answers a probe.")]
+    private static partial void LogUnresponsive(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "PostgreSQL answers again; requests that need it are served.")]
     private static partial void LogUp(ILogger logger);

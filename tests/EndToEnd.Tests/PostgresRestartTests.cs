@@ -46,7 +46,7 @@ public sealed class PlatformWithStoppablePostgres(PlatformInfrastructure infrast
 /// </summary>
 public sealed partial class PostgresRestartTests(PlatformWithStoppablePostgres platform) : IClassFixture<PlatformWithStoppablePostgres>
 {
-    private const int Callers = 4;
+    private const int Callers = 16;
 
     private sealed record Answer(string Message, HttpStatusCode Status, bool Echoed, bool HasRetryAfter, string Body, long StartedMs, long EndedMs)
     {

@@ -6,6 +6,7 @@ using Platform.Contracts;
 using Platform.Contracts.ToolCalls;
 using Platform.Redaction;
 using Platform.ServiceDefaults.Authentication;
+using Platform.ServiceDefaults.Storage;
 
 namespace Platform.ToolExecution.Calls;
 
@@ -15,8 +16,11 @@ namespace Platform.ToolExecution.Calls;
 /// goes back to the client. So an answered call always reaches the audit trail; a call whose process died mid-tool
 /// was never answered. Started and final events are written together to keep a call inside one commit.
 /// </summary>
-public sealed class ToolCallRecorder(ToolCallJournal journal, TimeProvider time, ToolCallMetrics metrics)
+public sealed class ToolCallRecorder(ToolCallJournal journal, DatabaseAvailability availability, TimeProvider time, ToolCallMetrics metrics)
 {
+    /// <summary>How long an answer may wait for its commit: far above a loaded commit (docs/benchmarks.md), well below a client's patience.</summary>
+    internal static readonly TimeSpan CommitTimeout = TimeSpan.FromSeconds(3);
+
     public sealed record CallContext(Guid CallId, string Tool, ClaimsPrincipal? User, string? ClientIp, string ArgumentsSha256,
         string RedactedArguments, string? TraceId, long StartedTimestamp, DateTimeOffset StartedAt);
 
@@ -48,10 +52,27 @@ public sealed class ToolCallRecorder(ToolCallJournal journal, TimeProvider time,
         var recorded = new ToolCallRecorded(Guid.CreateVersion7(), call.CallId, call.Tool, outcome.Outcome, outcome.Reason,
             call.ArgumentsSha256, call.RedactedArguments, outcome.DurationMs, new Actor(tenant, keyId, call.ClientIp), now, call.TraceId);
         // Not cancellable by the client: the audit write of a call that already ran must happen.
-        await journal.AppendAsync(new ToolCallJournal.Entry(call.CallId, [started, final], recorded, Activity.Current));
+        var committed = journal.AppendAsync(new ToolCallJournal.Entry(call.CallId, [started, final], recorded, Activity.Current));
+        try
+        {
+            await committed.WaitAsync(CommitTimeout, time);
+        }
+        catch (TimeoutException)
+        {
+            // A commit that neither succeeds nor fails is what a PostgreSQL restart looks like from here (the PostgreSQL
+            // drill saw calls hang until the client gave up): answer 503 now rather than keep the client waiting. The
+            // entry stays queued and is committed once the database is back, so the call that ran is still recorded.
+            availability.ReportUnresponsive(CommitTimeout);
+            throw new ToolCallNotRecordedException(CommitTimeout);
+        }
+
         metrics.Record(call.Tool, outcome);
     }
 }
+
+/// <summary>The call ran, but its record was not committed in time, so it must not be answered as a success.</summary>
+public sealed class ToolCallNotRecordedException(TimeSpan waited)
+    : Exception($"The call's record was not committed within {waited.TotalSeconds:0.#} s.");
 
 /// <summary>The <c>platform.tool.*</c> metrics.</summary>
 public sealed class ToolCallMetrics

@@ -26,7 +26,7 @@ internal static class ToolAccessFilters
         };
 
     /// <summary>
-    /// A call whose record cannot be committed because PostgreSQL went away is not answered as a success: it gets
+    /// A call whose record cannot be committed (in time) because PostgreSQL went away is not answered as a success: it gets
     /// 503 with <c>Retry-After</c> (the status line is still unsent, see <see cref="HeaderCommitDeferringStream"/>) and
     /// a JSON-RPC error, instead of the SDK's generic tool error in a 200.
     /// </summary>
@@ -39,9 +39,9 @@ internal static class ToolAccessFilters
             {
                 return await recordedCall(context, ct);
             }
-            catch (Exception e) when (context.Services?.GetRequiredService<DatabaseAvailability>().ReportFailure(e) == true)
+            catch (Exception e) when (e is ToolCallNotRecordedException || context.Services?.GetRequiredService<DatabaseAvailability>().ReportFailure(e) == true)
             {
-                var response = context.Services.GetRequiredService<IHttpContextAccessor>().HttpContext?.Response;
+                var response = context.Services?.GetRequiredService<IHttpContextAccessor>().HttpContext?.Response;
                 if (response is { HasStarted: false })
                 {
                     JsonRpcErrors.MarkUnavailable(response);
