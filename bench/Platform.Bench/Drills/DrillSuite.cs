@@ -215,7 +215,11 @@ public static class DrillSuite
           the database down (`ServiceDefaults/Storage/DatabaseAvailability`, which probes every 500 ms until it answers);
           while it is down, `tools/call` is refused before the tool runs with 503, `Retry-After: 2` and JSON-RPC error
           -32030; a call whose record failed answers the same way, because ToolExecution holds the SDK's early status line
-          back until the answer is written (`HeaderCommitDeferringStream`). The credential cache is dropped while its
+          back until the answer is written (`HeaderCommitDeferringStream`). A commit that neither succeeds nor fails (the
+          first fixed run still saw calls hang until the client's 10 s timeout: the journal waited on the database) is
+          bounded too: after 3 s the call answers the same 503 and the database counts as down until a probe answers; the
+          call stays queued and is recorded once the database is back (`ToolExecution.Tests/UnresponsiveDatabaseTests`
+          stalls a commit with a table lock). The credential cache is dropped while its
           change feed (a PostgreSQL `LISTEN`) is cut, so during the outage most calls are refused by authentication
           instead: 503 with `type` `urn:platform:problem:unavailable`, as prompt since Auth's own database errors are now
           503 too. Nothing is answered as a success without its record committed. In CI:
