@@ -22,6 +22,7 @@ public sealed partial class DatabaseAvailability(NpgsqlDataSource dataSource, Ti
 
     private readonly SemaphoreSlim _wentDown = new(0, 1);
     private volatile bool _down;
+    private int _confirming;
 
     public bool IsAvailable => !_down;
 
@@ -74,16 +75,32 @@ public sealed partial class DatabaseAvailability(NpgsqlDataSource dataSource, Ti
     }
 
     /// <summary>
-    /// A database write that has neither succeeded nor failed for <paramref name="waited"/>: treated as an outage until
-    /// the probe gets an answer, which on a database that is merely slow comes at the first probe.
+    /// A database write that has neither succeeded nor failed for <paramref name="waited"/>. That is an outage only if
+    /// the database does not answer a probe either; a database that is merely busy (a loaded machine, a long lock)
+    /// answers it, and then nothing else is refused.
     /// </summary>
     public void ReportUnresponsive(TimeSpan waited)
     {
-        if (!_down)
+        if (_down || Interlocked.Exchange(ref _confirming, 1) == 1)
         {
-            LogUnresponsive(logger, waited.TotalSeconds);
-            MarkDown();
+            return;
         }
+
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                if (!await AnswersAsync(CancellationToken.None))
+                {
+                    LogUnresponsive(logger, waited.TotalSeconds);
+                    MarkDown();
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref _confirming, 0);
+            }
+        });
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -130,7 +147,7 @@ public sealed partial class DatabaseAvailability(NpgsqlDataSource dataSource, Ti
     [LoggerMessage(Level = LogLevel.Warning, Message = "PostgreSQL is unreachable ({Error}); requests that need it are refused with 503 until it answers again.")]
     private static partial void LogDown(ILogger logger, string error);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A PostgreSQL write has not finished within {Seconds} s; requests that need the database are refused with 503 until it answers a probe.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A PostgreSQL write has not finished within {Seconds} s and a probe got no answer; requests that need the database are refused with 503 until it answers.")]
     private static partial void LogUnresponsive(ILogger logger, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "PostgreSQL answers again; requests that need it are served.")]

@@ -217,8 +217,8 @@ public static class DrillSuite
           -32030; a call whose record failed answers the same way, because ToolExecution holds the SDK's early status line
           back until the answer is written (`HeaderCommitDeferringStream`). A commit that neither succeeds nor fails (the
           first fixed run still saw calls hang until the client's 10 s timeout: the journal waited on the database) is
-          bounded too: after 3 s the call answers the same 503 and the database counts as down until a probe answers; the
-          call stays queued and is recorded once the database is back (`ToolExecution.Tests/UnresponsiveDatabaseTests`
+          bounded too: after 3 s the call answers the same 503, and when a probe gets no answer either the database counts as
+          down until one does (a merely busy database answers the probe, so other calls go on); the call stays queued and is recorded once the database is back (`ToolExecution.Tests/UnresponsiveDatabaseTests`
           stalls a commit with a table lock). The credential cache is dropped while its
           change feed (a PostgreSQL `LISTEN`) is cut, so during the outage most calls are refused by authentication
           instead: 503 with `type` `urn:platform:problem:unavailable`, as prompt since Auth's own database errors are now
