@@ -94,7 +94,7 @@ public static class CritterStackExtensions
     }
 
     /// <summary>Npgsql marks connection failures, server shutdowns and the like as transient; Marten may wrap them.</summary>
-    internal static bool IsDatabaseUnavailable(Exception exception)
+    public static bool IsDatabaseUnavailable(Exception exception)
     {
         for (var current = exception; current is not null; current = current.InnerException)
         {
