@@ -74,27 +74,26 @@ public sealed class ChainReader : IAsyncDisposable
             lastRecord = (long)(await last.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
         }
 
-        var recordFilter = (filter?.TenantId is null ? "" : " and data ->> 'TenantId' = @tenant")
-            + (filter?.From is null ? "" : " and audit.mt_immutable_timestamptz(data ->> 'At') >= @from")
-            + (filter?.To is null ? "" : " and audit.mt_immutable_timestamptz(data ->> 'At') < @to");
-        await using var batch = new NpgsqlBatch(_connection, _transaction)
+        // Positional parameters after $1 (after) and $2 (up to), in the order Page adds them.
+        var next = 3;
+        var recordFilter = (filter?.TenantId is null ? "" : $" and data ->> 'TenantId' = ${next++}")
+            + (filter?.From is null ? "" : $" and audit.mt_immutable_timestamptz(data ->> 'At') >= ${next++}")
+            + (filter?.To is null ? "" : $" and audit.mt_immutable_timestamptz(data ->> 'At') < ${next++}");
+        NpgsqlBatch Page(long after, long upTo)
         {
-            BatchCommands =
+            var checkpointQuery = new NpgsqlBatchCommand($"select data from {Checkpoints} where id > $1 and id <= $2 order by id");
+            var recordQuery = new NpgsqlBatchCommand($"select id, data from {Records} where id > $1 and id <= $2{recordFilter} order by id");
+            foreach (var command in (NpgsqlBatchCommand[])[checkpointQuery, recordQuery])
             {
-                new NpgsqlBatchCommand($"select data from {Checkpoints} where id > @after and id <= @upTo order by id"),
-                new NpgsqlBatchCommand($"select id, data from {Records} where id > @after and id <= @upTo{recordFilter} order by id"),
-            },
-        };
-        foreach (var command in batch.BatchCommands)
-        {
-            command.Parameters.Add(new NpgsqlParameter<long>("after", NpgsqlDbType.Bigint));
-            command.Parameters.Add(new NpgsqlParameter<long>("upTo", NpgsqlDbType.Bigint));
-        }
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
+            }
 
-        var records = batch.BatchCommands[1].Parameters;
-        if (filter?.TenantId is { } tenant) records.Add(new NpgsqlParameter<string>("tenant", tenant));
-        if (filter?.From is { } fromTime) records.Add(new NpgsqlParameter<DateTimeOffset>("from", fromTime.ToUniversalTime()));
-        if (filter?.To is { } toTime) records.Add(new NpgsqlParameter<DateTimeOffset>("to", toTime.ToUniversalTime()));
+            if (filter?.TenantId is { } tenant) recordQuery.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
+            if (filter?.From is { } fromTime) recordQuery.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = fromTime.ToUniversalTime() });
+            if (filter?.To is { } toTime) recordQuery.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = toTime.ToUniversalTime() });
+            return new NpgsqlBatch(_connection, _transaction) { BatchCommands = { checkpointQuery, recordQuery } };
+        }
 
         // Only the checkpoints of one page are held (one per EveryRecords records, or per EverySeconds).
         var checkpoints = new List<AuditCheckpoint>();
@@ -102,13 +101,8 @@ public sealed class ChainReader : IAsyncDisposable
         {
             // The last page is open-ended: checkpoints beyond the last record must come out too.
             var final = from + pageSize >= lastRecord;
-            foreach (var command in batch.BatchCommands)
-            {
-                command.Parameters["after"].Value = from;
-                command.Parameters["upTo"].Value = final ? long.MaxValue : from + pageSize;
-            }
-
             checkpoints.Clear();
+            await using var batch = Page(from, final ? long.MaxValue : from + pageSize);
             await using var reader = await batch.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
@@ -116,25 +110,25 @@ public sealed class ChainReader : IAsyncDisposable
             }
 
             await reader.NextResultAsync(ct).ConfigureAwait(false);
-            var next = 0;
+            var pending = 0;
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
                 var seq = reader.GetInt64(0);
-                while (next < checkpoints.Count && checkpoints[next].Seq < seq)
+                while (pending < checkpoints.Count && checkpoints[pending].Seq < seq)
                 {
-                    yield return checkpoints[next++];
+                    yield return checkpoints[pending++];
                 }
 
                 yield return Deserialize<AuditRecord>(reader.GetFieldValue<byte[]>(1));
-                while (next < checkpoints.Count && checkpoints[next].Seq == seq)
+                while (pending < checkpoints.Count && checkpoints[pending].Seq == seq)
                 {
-                    yield return checkpoints[next++];
+                    yield return checkpoints[pending++];
                 }
             }
 
-            while (next < checkpoints.Count)
+            while (pending < checkpoints.Count)
             {
-                yield return checkpoints[next++];
+                yield return checkpoints[pending++];
             }
 
             if (final)
