@@ -146,8 +146,11 @@ public sealed class ChainReader : IAsyncDisposable
         return await reader.ReadAsync(ct).ConfigureAwait(false) ? Deserialize<T>(reader.GetFieldValue<byte[]>(0)) : null;
     }
 
-    // Marten stores documents with System.Text.Json's defaults (property names as declared).
-    private static T Deserialize<T>(byte[] json) => JsonSerializer.Deserialize<T>(json) ?? throw new JsonException($"A null {typeof(T).Name} document.");
+    // Marten stores documents with System.Text.Json's defaults (property names as declared); the generated metadata
+    // saves the reflection-based converter's per-record overhead.
+    private static T Deserialize<T>(byte[] json) where T : class =>
+        JsonSerializer.Deserialize(json, (System.Text.Json.Serialization.Metadata.JsonTypeInfo<T>)ChainDocumentsJson.Default.GetTypeInfo(typeof(T))!)
+        ?? throw new JsonException($"A null {typeof(T).Name} document.");
 
     public async ValueTask DisposeAsync()
     {
@@ -156,3 +159,9 @@ public sealed class ChainReader : IAsyncDisposable
         await _connection.DisposeAsync().ConfigureAwait(false);
     }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(AuditRecord))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AuditCheckpoint))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ChainHead))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(ChainAnchor))]
+internal sealed partial class ChainDocumentsJson : System.Text.Json.Serialization.JsonSerializerContext;
