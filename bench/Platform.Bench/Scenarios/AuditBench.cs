@@ -39,6 +39,12 @@ public static class AuditBench
     /// <summary>ToolExecution's closed-loop maximum (MCP scenario median, docs/benchmarks.md) when that scenario did not run.</summary>
     private const double DefaultPeakCallRate = 437;
 
+    /// <summary>
+    /// "Hundreds to thousands" of events/s in the issue: the lag is also measured at this rate, above any peak this
+    /// machine's ToolExecution reaches, to show the headroom of the group-committing writer.
+    /// </summary>
+    private const double HeadroomRate = 2_000;
+
     private static readonly TimeSpan LagPhase = TimeSpan.FromSeconds(10);
 
     public static async Task RunAsync(Results results, BenchSettings settings, PostgresResource postgres, RedisResource redis)
@@ -72,9 +78,9 @@ public static class AuditBench
             + "then `GET /audit/verify` (recomputes every hash, checks every link and checkpoint signature) and, right after it, "
             + "`GET /audit/export?format=ndjson` read to the end by the bench, both over loopback; both read the chain with plain "
             + "Npgsql from one repeatable-read snapshot in seq-range pages of 50,000, streamed row by row (each run's chain is longer "
-            + $"by the previous run's {peakRate * LagPhase.TotalSeconds:N0} lag events; run 1 reads a cold chain); memory is Audit's VmRSS "
+            + $"by the previous run's {(peakRate + HeadroomRate) * LagPhase.TotalSeconds:N0} lag events; run 1 reads a cold chain); memory is Audit's VmRSS "
             + "sampled every 20 ms during the export, minus its VmRSS just before. Append lag: tool-call events queued on "
-            + $"Audit's PostgreSQL queue at {peakRate:N0} events/s (ToolExecution's closed-loop maximum in the MCP scenario) "
+            + $"Audit's PostgreSQL queue at {peakRate:N0} events/s (ToolExecution's closed-loop maximum in the MCP scenario) and then at {HeadroomRate:N0} events/s (headroom) "
             + $"for {LagPhase.TotalSeconds:0} s by a publisher-only Wolverine host, as ToolExecution's outbox sends them; Audit takes up to "
             + $"{PlatformQueues.AuditReceiveBatch:N0} per poll into its durable inbox, up to {PlatformQueues.AuditParallelism} handlers hand their "
             + "entries to the single chain writer, which appends all waiting entries in one transaction (group commit) before "
@@ -90,6 +96,8 @@ public static class AuditBench
             await MeasureExportAsync(results, http, audit.ProcessId, chainLength).ConfigureAwait(false);
             Console.WriteLine($"audit append lag at {peakRate:N0} events/s, run {i}/{settings.Runs}");
             await MeasureLagAsync(results, platform.Database, peakRate, i).ConfigureAwait(false);
+            Console.WriteLine($"audit append lag at {HeadroomRate:N0} events/s, run {i}/{settings.Runs}");
+            await MeasureLagAsync(results, platform.Database, HeadroomRate, i).ConfigureAwait(false);
         }
 
         Judge(results, peakRate);
@@ -288,7 +296,7 @@ public static class AuditBench
         results.AddSingle(Scenario, $"append lag p50 at {rate:N0} events/s", "ms", lags.Count == 0 ? double.NaN : lags[(int)Math.Ceiling(0.50 * lags.Count) - 1]);
         results.AddSingle(Scenario, $"append lag p99 at {rate:N0} events/s", "ms", lags.Count == 0 ? double.NaN : lags[(int)Math.Ceiling(0.99 * lags.Count) - 1]);
         results.AddSingle(Scenario, $"events appended within the phase plus 3 min, of {total:N0}", "events", lags.Count);
-        results.AddSingle(Scenario, "append throughput while draining the backlog", "records/s", lags.Count / Math.Max(deadline.Elapsed.TotalSeconds - 0.05, 0.001));
+        results.AddSingle(Scenario, $"append throughput at {rate:N0} events/s offered (appended / time to the last one)", "records/s", lags.Count / Math.Max(deadline.Elapsed.TotalSeconds - 0.05, 0.001));
     }
 
     public static void Judge(Results results, double peakRate)
@@ -306,11 +314,14 @@ public static class AuditBench
             results.Targets.Add(new("6", "export ≥ 100,000 records/s with constant memory (RSS growth under 64 MiB counts as constant)", $"{export:N0} records/s; Audit RSS grew {growth:0.#} MiB while streaming {Median("export size"):0} MiB", export >= 100_000 && growth < 64));
         }
 
-        if (Median($"append lag p99 at {peakRate:N0}") is { } p99 && Median("events appended") is { } appended)
+        var total = (int)(peakRate * LagPhase.TotalSeconds);
+        if (Median($"append lag p99 at {peakRate:N0} ") is { } p99 && Median($"events appended within the phase plus 3 min, of {total:N0}") is { } appended)
         {
-            var all = appended >= (int)(peakRate * LagPhase.TotalSeconds);
+            var all = appended >= total;
+            var headroom = Median($"append lag p99 at {HeadroomRate:N0} ") is { } high
+                ? $"; at {HeadroomRate:N0} events/s p99 {high / 1000:0.00} s, {Median($"append throughput at {HeadroomRate:N0} "):N0} appends/s" : "";
             results.Targets.Add(new("6", $"appends keep up with ToolExecution's peak ({peakRate:N0} calls/s), no growing lag; report lag p99",
-                $"p99 {p99 / 1000:0.0} s; {Median("append throughput"):N0} appends/s{(all ? "" : ", backlog not drained in time")}", p99 <= 1000 && all));
+                $"p99 {p99 / 1000:0.00} s; {Median($"append throughput at {peakRate:N0} "):N0} appends/s{(all ? "" : ", backlog not drained in time")}{headroom}", p99 <= 1000 && all));
         }
     }
 }
