@@ -42,7 +42,8 @@ public static class GrowthBench
         using var seeder = await AuditChainSeeder.ConnectAsync(audit, platform.Database).ConfigureAwait(false);
         // Three processes to JIT and pools to fill before the first size is measured, or the smallest size would
         // mostly measure the warm-up.
-        await Load.ClosedLoopAsync(Callers, TimeSpan.FromSeconds(3), 1_000_000, echo.CallAsync).ConfigureAwait(false);
+        await Load.ClosedLoopAsync(Callers, TimeSpan.FromSeconds(5), 1_000_000, echo.CallAsync).ConfigureAwait(false);
+        await Load.ClosedLoopAsync(Callers, EchoPhase, 1_000_000, echo.CallAsync).ConfigureAwait(false);
         await WaitForAuditToSettleAsync(platform.Database).ConfigureAwait(false);
         await AuditBench.VerifyAsync(audit).ConfigureAwait(false);
 
@@ -84,8 +85,8 @@ public static class GrowthBench
             + $"{AuditChainSeeder.EveryRecords:N0}, the head moved in the same transaction, after Audit has appended everything "
             + $"queued), then `GET /audit/verify` runs {settings.Runs} times over the whole chain, then closed-loop "
             + $"`tools/call echo` with an API key, {Callers} callers for {EchoPhase.TotalSeconds:0} s, {settings.Runs} times "
-            + "(each call is also appended to the chain, as in production). Before the first size, 3 s of echo calls and one "
-            + "verify warm the processes up. Each cell is the median, with min–max over the "
+            + "(each call is also appended to the chain, as in production). Before the first size, 10 s of echo calls and one "
+            + "verify warm the processes up (as long as the MCP scenario's warm-up and one measured phase). Each cell is the median, with min–max over the "
             + "runs; ratios are medians against the 10,000-record row. The chain only grows, so the sizes run in order on one "
             + "database.";
         results.Tables.Add(new ReportTable(Scenario,
