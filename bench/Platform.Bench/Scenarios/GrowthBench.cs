@@ -86,7 +86,7 @@ public static class GrowthBench
             + $"queued), then `GET /audit/verify` runs {settings.Runs} times over the whole chain, then closed-loop "
             + $"`tools/call echo` with an API key, {Callers} callers for {EchoPhase.TotalSeconds:0} s, {settings.Runs} times "
             + "(each call is also appended to the chain, as in production). Before the first size, 10 s of echo calls and one "
-            + "verify warm the processes up (as long as the MCP scenario's warm-up and one measured phase). Each cell is the median, with min–max over the "
+            + "verify warm the processes up. Each cell is the median, with min–max over the "
             + "runs; ratios are medians against the 10,000-record row. The chain only grows, so the sizes run in order on one "
             + "database.";
         results.Tables.Add(new ReportTable(Scenario,
