@@ -28,7 +28,7 @@ var settings = new BenchSettings
     RepositoryRoot = root,
     Runs = int.Parse(Option("--runs") ?? "3", CultureInfo.InvariantCulture),
     OutputPath = Option("--out") ?? Path.Combine(root, "docs", "benchmarks.md"),
-    Scenarios = (Option("--scenarios") ?? "ratelimit,verify,mcp,proxy,audit").Split(',').ToHashSet(StringComparer.Ordinal),
+    Scenarios = (Option("--scenarios") ?? "ratelimit,verify,mcp,proxy,audit,growth").Split(',').ToHashSet(StringComparer.Ordinal),
     CommandLine = "dotnet bench/Platform.Bench/bin/Release/net10.0/Platform.Bench.dll " + string.Join(' ', args),
 };
 
@@ -69,7 +69,7 @@ try
     }
 
     var platformScenarios = settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth") || settings.Scenarios.Contains("proxy");
-    if (platformScenarios || settings.Scenarios.Contains("audit"))
+    if (platformScenarios || settings.Scenarios.Contains("audit") || settings.Scenarios.Contains("growth"))
     {
         if (settings.Scenarios.Contains("proxy"))
         {
@@ -103,6 +103,19 @@ try
                 results.NotMeasured.Add($"#6 | the audit scenario stopped early: {e.Message.Split('\n')[0]}");
             }
         }
+
+        if (settings.Scenarios.Contains("growth"))
+        {
+            try
+            {
+                await GrowthBench.RunAsync(results, settings, postgres, redis);
+            }
+            catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or Npgsql.NpgsqlException)
+            {
+                Console.Error.WriteLine(e);
+                results.NotMeasured.Add($"#8 | data growth at 10k/100k/1M audit records: the growth scenario stopped early: {e.Message.Split('\n')[0]}");
+            }
+        }
     }
 
     if (!platformScenarios)
@@ -130,7 +143,12 @@ if (!settings.Scenarios.Contains("proxy"))
     results.NotMeasured.Add("#4 | proxying server-everything over stdio vs mcp-proxy (scenario not selected)");
 }
 
-results.NotMeasured.Add("#8 | 1 vs 2 ToolExecution replicas; data growth at 10k/100k/1M audit records");
+if (!settings.Scenarios.Contains("growth"))
+{
+    results.NotMeasured.Add("#8 | data growth: call throughput and verify speed at 10k/100k/1M audit records (scenario not selected)");
+}
+
+results.NotMeasured.Add("#8 | 1 vs 2 ToolExecution replicas");
 
 var report = MarkdownReport.Render(results, settings, MachineFacts.Collect(root), clock.Elapsed);
 await File.WriteAllTextAsync(settings.OutputPath, report);

@@ -29,3 +29,82 @@ internal static class ReleasePlatform
         Control = control,
     };
 }
+
+/// <summary>
+/// Services of the platform as Release processes on a fresh database of the bench's PostgreSQL, ready to measure; the
+/// scenarios share it so that starting, waiting for health, reading the admin key and stopping live in one place.
+/// </summary>
+internal sealed class RunningPlatform : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop;
+    private readonly Task _run;
+    private readonly DirectoryInfo _data;
+    private readonly StringWriter _output;
+
+    private RunningPlatform(CancellationTokenSource stop, Task run, DirectoryInfo data, StringWriter output, string database,
+        IReadOnlyDictionary<string, RunningService> services, string adminKey)
+    {
+        _stop = stop;
+        _run = run;
+        _data = data;
+        _output = output;
+        Database = database;
+        Services = services;
+        AdminKey = adminKey;
+    }
+
+    /// <summary>The connection string of this platform's own database.</summary>
+    public string Database { get; }
+
+    public IReadOnlyDictionary<string, RunningService> Services { get; }
+
+    public string AdminKey { get; }
+
+    /// <summary>The services' log lines so far, for error messages.</summary>
+    public string Output => _output.ToString();
+
+    public static async Task<RunningPlatform> StartAsync(
+        BenchSettings settings, Provisioning.PostgresResource postgres, string redisConnectionString, string databasePrefix,
+        IReadOnlyList<ServiceResource> services, IReadOnlyDictionary<string, string> environment)
+    {
+        var stop = new CancellationTokenSource();
+        var data = Directory.CreateTempSubdirectory("platform-bench-" + databasePrefix + "-");
+        var output = new StringWriter();
+        var ready = new TaskCompletionSource<IReadOnlyList<RunningService>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var database = await postgres.CreateDatabaseAsync(databasePrefix + "_" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        var options = ReleasePlatform.Options(settings.RepositoryRoot, data, database, redisConnectionString, services, environment, output,
+            started => ready.TrySetResult(started));
+        var run = Task.Run(() => AppHostRunner.RunAsync(options, stop.Token));
+        var platform = new RunningPlatform(stop, run, data, output, database, new Dictionary<string, RunningService>(), "");
+        try
+        {
+            var first = await Task.WhenAny(ready.Task, run, Task.Delay(TimeSpan.FromMinutes(3))).ConfigureAwait(false);
+            if (first != ready.Task)
+            {
+                throw new InvalidOperationException($"{string.Join(", ", services.Select(s => s.Name))} did not become ready:\n" + output);
+            }
+
+            var admin = (await File.ReadAllTextAsync(Path.Combine(data.FullName, "admin-key")).ConfigureAwait(false)).Trim();
+            return new RunningPlatform(stop, run, data, output, database, (await ready.Task.ConfigureAwait(false)).ToDictionary(s => s.Resource.Name), admin);
+        }
+        catch
+        {
+            await platform.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _run.ConfigureAwait(false);
+        _stop.Dispose();
+        try
+        {
+            _data.Delete(recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

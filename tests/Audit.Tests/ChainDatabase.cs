@@ -63,8 +63,7 @@ public sealed class ChainDatabase : IAsyncDisposable
 
     public async Task<VerificationReport> VerifyAsync()
     {
-        await using var session = Audit.Services.GetRequiredService<IDocumentStore>().QuerySession();
-        var result = await AuditApi.VerifyAsync(session, Audit.Services.GetRequiredService<CheckpointSigner>(), Audit.Services.GetRequiredService<AuditMetrics>(), TestContext.Current.CancellationToken);
+        var result = await AuditApi.VerifyAsync(Audit.Services.GetRequiredService<NpgsqlDataSource>(), Audit.Services.GetRequiredService<CheckpointSigner>(), Audit.Services.GetRequiredService<AuditMetrics>(), TestContext.Current.CancellationToken);
         return result.Value!;
     }
 

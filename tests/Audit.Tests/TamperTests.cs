@@ -4,6 +4,7 @@ using AuditService::Platform.Audit.Chain;
 using AuditService::Platform.Audit.Checkpoints;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Platform.Contracts;
 using Platform.Testing;
 
@@ -145,10 +146,10 @@ public sealed class ChainReaderTests(PlatformInfrastructure infrastructure)
     {
         await using var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 2);
         await chain.AppendAsync(7);
-        await using var session = chain.Audit.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        await using var reader = await ChainReader.OpenAsync(chain.Audit.Services.GetRequiredService<NpgsqlDataSource>(), TestContext.Current.CancellationToken);
 
         var order = new List<string>();
-        await foreach (var item in ChainReader.ReadAsync(session, 0, null, TestContext.Current.CancellationToken, pageSize: 2))
+        await foreach (var item in reader.ReadAsync(0, null, TestContext.Current.CancellationToken, pageSize: 2))
         {
             order.Add(item switch { AuditRecord r => "r" + r.Seq, AuditCheckpoint c => "c" + c.Seq, _ => "?" });
         }

@@ -87,7 +87,7 @@ public static class MarkdownReport
         }
 
         // Scenarios with absolute targets only (no baseline to compare with): their figures and facts.
-        foreach (var scenario in results.Singles.Select(f => f.Scenario).Concat(results.Facts.Select(f => f.Scenario)).Distinct()
+        foreach (var scenario in results.Tables.Select(t => t.Scenario).Concat(results.Singles.Select(f => f.Scenario)).Concat(results.Facts.Select(f => f.Scenario)).Distinct()
                      .Where(s => results.Comparisons.All(c => c.Scenario != s)))
         {
             md.AppendLine();
@@ -96,6 +96,18 @@ public static class MarkdownReport
             if (results.Notes.TryGetValue(scenario, out var note))
             {
                 md.AppendLine(note);
+                md.AppendLine();
+            }
+
+            foreach (var table in results.Tables.Where(t => t.Scenario == scenario))
+            {
+                md.AppendLine("| " + string.Join(" | ", table.Header) + " |");
+                md.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", table.Header.Count)));
+                foreach (var row in table.Rows)
+                {
+                    md.AppendLine("| " + string.Join(" | ", row) + " |");
+                }
+
                 md.AppendLine();
             }
 

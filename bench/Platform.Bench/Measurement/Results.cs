@@ -29,6 +29,9 @@ public sealed class Comparison(string scenario, string name, string unit, string
     }
 }
 
+/// <summary>A scenario's own table (rows already formatted), for figures that form a series rather than one line each.</summary>
+public sealed record ReportTable(string Scenario, IReadOnlyList<string> Header, IReadOnlyList<IReadOnlyList<string>> Rows);
+
 /// <summary>A target named in an issue, judged on the median over runs.</summary>
 public sealed record TargetResult(string Issue, string Target, string Measured, bool? Met);
 
@@ -42,6 +45,8 @@ public sealed class Results
     public List<(string Scenario, string Name, string Value)> Facts { get; } = [];
 
     public List<string> NotMeasured { get; } = [];
+
+    public List<ReportTable> Tables { get; } = [];
 
     /// <summary>Figures with no baseline of their own (RSS, error counts), one value per run.</summary>
     public List<(string Scenario, string Name, string Unit, List<double> Values)> Singles { get; } = [];

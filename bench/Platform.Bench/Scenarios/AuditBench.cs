@@ -2,18 +2,15 @@ extern alias AuditService;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text.Json;
 using AuditService::Platform.Audit.Chain;
 using AuditService::Platform.Audit.Checkpoints;
 using JasperFx;
-using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.AppHost.Model;
-using Platform.AppHost.Orchestration;
 using Platform.Bench.Measurement;
 using Platform.Contracts;
 using Platform.Contracts.ToolCalls;
@@ -26,156 +23,89 @@ namespace Platform.Bench.Scenarios;
 
 /// <summary>
 /// Issue 6: Auth and Audit as real Release processes (Audit's verify and export need an admin key). A chain of
-/// <see cref="SeededRecords"/> records with signed checkpoints is written straight into Audit's schema (the append path
-/// runs at a few hundred records/s, which would take longer than the whole suite); verify and export then read it
-/// through the HTTP API. Append lag is measured on the real append path: events are queued on Audit's PostgreSQL queue
-/// at ToolExecution's peak call rate, as ToolExecution's outbox would.
+/// <see cref="SeededRecords"/> records with signed checkpoints is written straight into Audit's schema by
+/// <see cref="AuditChainSeeder"/> (seeding through the append path would measure the append path); verify and export
+/// then read it through the HTTP API. Append lag is measured on the real append path: events are queued on Audit's
+/// PostgreSQL queue at ToolExecution's peak call rate, as ToolExecution's outbox would.
 /// </summary>
 public static class AuditBench
 {
     public const string Scenario = "Audit chain (issue 6)";
     public const int SeededRecords = 100_000;
-    private const int EveryRecords = 1_000;
 
     /// <summary>ToolExecution's closed-loop maximum (MCP scenario median, docs/benchmarks.md) when that scenario did not run.</summary>
     private const double DefaultPeakCallRate = 437;
+
+    /// <summary>
+    /// "Hundreds to thousands" of events/s in the issue: the lag is also measured at this rate, above any peak this
+    /// machine's ToolExecution reaches, to show the headroom of the group-committing writer.
+    /// </summary>
+    private const double HeadroomRate = 2_000;
 
     private static readonly TimeSpan LagPhase = TimeSpan.FromSeconds(10);
 
     public static async Task RunAsync(Results results, BenchSettings settings, PostgresResource postgres, RedisResource redis)
     {
-        using var stop = new CancellationTokenSource();
-        var data = Directory.CreateTempSubdirectory("platform-bench-audit-");
-        var output = new StringWriter();
-        var ready = new TaskCompletionSource<IReadOnlyList<RunningService>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var database = await postgres.CreateDatabaseAsync("bench_audit_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
-        var options = ReleasePlatform.Options(
-            settings.RepositoryRoot,
-            data,
-            database,
-            redis.ConnectionString,
+        Console.WriteLine("starting auth and audit (Release build, real processes)");
+        await using var platform = await RunningPlatform.StartAsync(settings, postgres, redis.ConnectionString, "bench_audit",
             [.. PlatformModel.Services.Where(s => s.Name is PlatformModel.Auth or PlatformModel.Audit)],
             new Dictionary<string, string>
             {
-                // Seeded checkpoints every 1,000 records; the writer's own cadence is irrelevant to what is measured.
-                ["Audit__Checkpoints__EveryRecords"] = EveryRecords.ToString(CultureInfo.InvariantCulture),
-            },
-            output,
-            services => ready.TrySetResult(services));
+                // The writer checkpoints on the seeded chain's cadence.
+                ["Audit__Checkpoints__EveryRecords"] = AuditChainSeeder.EveryRecords.ToString(CultureInfo.InvariantCulture),
+            }).ConfigureAwait(false);
+        var audit = platform.Services[PlatformModel.Audit];
+        using var http = AuditClient(audit.Url, platform.AdminKey);
 
-        Console.WriteLine("starting auth and audit (Release build, real processes)");
-        var run = Task.Run(() => AppHostRunner.RunAsync(options, stop.Token));
-        try
-        {
-            var first = await Task.WhenAny(ready.Task, run, Task.Delay(TimeSpan.FromMinutes(3))).ConfigureAwait(false);
-            if (first != ready.Task)
-            {
-                throw new InvalidOperationException("Auth and Audit did not become ready:\n" + output);
-            }
-
-            var services = (await ready.Task.ConfigureAwait(false)).ToDictionary(s => s.Resource.Name);
-            var audit = services[PlatformModel.Audit];
-            var admin = (await File.ReadAllTextAsync(Path.Combine(data.FullName, "admin-key")).ConfigureAwait(false)).Trim();
-            using var http = new HttpClient { BaseAddress = audit.Url, Timeout = TimeSpan.FromMinutes(5) };
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);
-
-            Console.WriteLine($"seeding {SeededRecords:N0} audit records");
-            var (records, checkpoints, keys) = await SeedAsync(http, database).ConfigureAwait(false);
-
-            var peakRate = results.Find(PlatformBench.McpScenario, "closed-loop max throughput, 16 concurrent callers") is { } mcp
-                ? Math.Round(Stats.Median(mcp.Subject)) : DefaultPeakCallRate;
-            results.Notes[Scenario] =
-                $"Auth and Audit as Release processes started by `AppHostRunner`. Verify and export: a chain of {SeededRecords:N0} "
-                + $"tool-call records with a signed checkpoint every {EveryRecords:N0}, written straight into Audit's schema, then "
-                + "`GET /audit/verify` (recomputes every hash, checks every link and checkpoint signature) and, right after it, "
-                + "`GET /audit/export?format=ndjson` read to the end by the bench, both over loopback (each run's chain is longer "
-                + $"by the previous run's {peakRate * LagPhase.TotalSeconds:N0} lag events; run 1 reads a cold chain); memory is Audit's VmRSS "
-                + "sampled every 20 ms during the export, minus its VmRSS just before. Append lag: tool-call events queued on "
-                + $"Audit's PostgreSQL queue at {peakRate:N0} events/s (ToolExecution's closed-loop maximum in the MCP scenario) "
-                + $"for {LagPhase.TotalSeconds:0} s by a publisher-only Wolverine host, as ToolExecution's outbox sends them; lag = "
-                + "when the bench first saw the record in the chain (polled every 50 ms) minus the event's time. Figures without "
-                + "a baseline: these are absolute targets from the issue.";
-
-            for (var i = 1; i <= settings.Runs; i++)
-            {
-                Console.WriteLine($"audit verify and export, run {i}/{settings.Runs}");
-                var chainLength = await MeasureVerifyAsync(results, http).ConfigureAwait(false);
-                MeasureInProcess(results, records, checkpoints, keys);
-                await MeasureExportAsync(results, http, audit.ProcessId, chainLength).ConfigureAwait(false);
-                Console.WriteLine($"audit append lag at {peakRate:N0} events/s, run {i}/{settings.Runs}");
-                await MeasureLagAsync(results, database, peakRate, i).ConfigureAwait(false);
-            }
-
-            Judge(results, peakRate);
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await run.ConfigureAwait(false);
-            try
-            {
-                data.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
-
-    /// <summary>
-    /// Writes the chain as Audit's own writer would (the same hasher, checkpoints signed with Audit's development key),
-    /// so verify passes. Audit creates its tables and key on startup and on the first /audit/checkpoint-keys.
-    /// </summary>
-    private static async Task<(List<AuditRecord> Records, List<AuditCheckpoint> Checkpoints, CheckpointKeyRing Keys)> SeedAsync(HttpClient http, string database)
-    {
-        (await http.GetAsync(new Uri("/audit/checkpoint-keys", UriKind.Relative)).ConfigureAwait(false)).EnsureSuccessStatusCode();
-        using var store = DocumentStore.For(o =>
-        {
-            o.Connection(database);
-            o.DatabaseSchemaName = "audit";
-            o.AutoCreateSchemaObjects = AutoCreate.None;
-            o.Schema.For<AuditRecord>().Identity(r => r.Seq).UniqueIndex(r => r.EventId).Index(r => r.TenantId).Index(r => r.At);
-            o.Schema.For<ChainHead>().UseOptimisticConcurrency(true);
-            o.Schema.For<AuditCheckpoint>().Identity(c => c.Seq);
-            o.Schema.For<StoredCheckpointSigningKey>();
-        });
-        await using var session = store.LightweightSession();
-        if (await session.LoadAsync<ChainHead>(ChainHead.SingletonId).ConfigureAwait(false) is { Seq: > 0 })
-        {
-            throw new InvalidOperationException("The bench's audit chain is not empty; seeding needs a fresh database.");
-        }
-
-        var stored = await session.LoadAsync<StoredCheckpointSigningKey>(StoredCheckpointSigningKey.SingletonId).ConfigureAwait(false)
-            ?? throw new InvalidOperationException("Audit has not stored its development checkpoint key.");
-        using var key = ECDsa.Create();
-        key.ImportFromPem(stored.Pkcs8Pem);
-        var keyId = CheckpointSignature.KeyIdOf(key);
-
+        Console.WriteLine($"seeding {SeededRecords:N0} audit records");
+        using var seeder = await AuditChainSeeder.ConnectAsync(http, platform.Database).ConfigureAwait(false);
         var records = new List<AuditRecord>(SeededRecords);
         var checkpoints = new List<AuditCheckpoint>();
-        var hash = AuditHasher.GenesisHash;
-        var start = DateTimeOffset.UtcNow.AddHours(-1);
-        for (var seq = 1L; seq <= SeededRecords; seq++)
+        await seeder.ExtendToAsync(SeededRecords, item =>
         {
-            var arguments = $$"""{"callId":"{{Guid.CreateVersion7()}}","reason":null,"argumentsSha256":"{{new string('a', 64)}}","arguments":"{\"message\":\"hello\"}","durationMs":1.5}""";
-            var record = AuditHasher.Link(seq, hash, new AuditEntry(Guid.CreateVersion7(), start.AddMilliseconds(seq * 10),
-                new Actor("bench-" + (seq % 20).ToString(CultureInfo.InvariantCulture), "key-bench", "127.0.0.1"),
-                "tool.call", "tool:echo", ToolCallOutcomes.Completed, arguments, Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16))));
-            records.Add(record);
-            hash = record.Hash;
-            if (seq % EveryRecords == 0)
-            {
-                checkpoints.Add(CheckpointSignature.Sign(seq, hash, DateTimeOffset.UtcNow, key, keyId));
-            }
+            if (item is AuditRecord record) records.Add(record);
+            else checkpoints.Add((AuditCheckpoint)item);
+        }).ConfigureAwait(false);
+
+        var peakRate = results.Find(PlatformBench.McpScenario, "closed-loop max throughput, 16 concurrent callers") is { } mcp
+            ? Math.Round(Stats.Median(mcp.Subject)) : DefaultPeakCallRate;
+        results.Notes[Scenario] =
+            $"Auth and Audit as Release processes started by `AppHostRunner`. Verify and export: a chain of {SeededRecords:N0} "
+            + $"tool-call records with a signed checkpoint every {AuditChainSeeder.EveryRecords:N0}, written straight into Audit's schema (binary COPY), "
+            + "then `GET /audit/verify` (recomputes every hash, checks every link and checkpoint signature) and, right after it, "
+            + "`GET /audit/export?format=ndjson` read to the end by the bench, both over loopback; both read the chain with plain "
+            + "Npgsql from one repeatable-read snapshot in seq-range pages of 50,000, streamed row by row (each run's chain is longer "
+            + $"by the previous run's {(peakRate + HeadroomRate) * LagPhase.TotalSeconds:N0} lag events; run 1 reads a cold chain); memory is Audit's VmRSS "
+            + "sampled every 20 ms during the export, minus its VmRSS just before. Append lag: tool-call events queued on "
+            + $"Audit's PostgreSQL queue at {peakRate:N0} events/s (ToolExecution's closed-loop maximum in the MCP scenario) and then at {HeadroomRate:N0} events/s (headroom) "
+            + $"for {LagPhase.TotalSeconds:0} s by a publisher-only Wolverine host, as ToolExecution's outbox sends them; Audit takes up to "
+            + $"{PlatformQueues.AuditReceiveBatch:N0} per poll into its durable inbox, up to {PlatformQueues.AuditParallelism} handlers hand their "
+            + "entries to the single chain writer, which appends all waiting entries in one transaction (group commit) before "
+            + "their envelopes are acknowledged; lag = when the bench first saw the record in the chain (polled every 50 ms) "
+            + "minus the event's time. Figures without a baseline: these are absolute targets from the issue.";
+
+        for (var i = 1; i <= settings.Runs; i++)
+        {
+            Console.WriteLine($"audit verify and export, run {i}/{settings.Runs}");
+            var (chainLength, verifySeconds) = await VerifyAsync(http).ConfigureAwait(false);
+            results.AddSingle(Scenario, "GET /audit/verify", "records/s", chainLength / verifySeconds);
+            MeasureInProcess(results, records, checkpoints, seeder.Keys);
+            await MeasureExportAsync(results, http, audit.ProcessId, chainLength).ConfigureAwait(false);
+            Console.WriteLine($"audit append lag at {peakRate:N0} events/s, run {i}/{settings.Runs}");
+            await MeasureLagAsync(results, platform.Database, peakRate, i).ConfigureAwait(false);
+            Console.WriteLine($"audit append lag at {HeadroomRate:N0} events/s, run {i}/{settings.Runs}");
+            await MeasureLagAsync(results, platform.Database, HeadroomRate, i).ConfigureAwait(false);
         }
 
-        await store.BulkInsertAsync(records, Weasel.Core.BulkInsertMode.InsertsOnly, batchSize: 10_000).ConfigureAwait(false);
-        await store.BulkInsertAsync(checkpoints, Weasel.Core.BulkInsertMode.InsertsOnly).ConfigureAwait(false);
-        session.Store(new ChainHead { Seq = SeededRecords, Hash = hash });
-        await session.SaveChangesAsync().ConfigureAwait(false);
-        var keys = new CheckpointKeyRing();
-        keys.Add(ECDsa.Create(key.ExportParameters(includePrivateParameters: false)));
-        return (records, checkpoints, keys);
+        Judge(results, peakRate);
+    }
+
+    /// <summary>An HTTP client for Audit's API with the platform admin key (verify is the operator's view).</summary>
+    internal static HttpClient AuditClient(Uri audit, string adminKey)
+    {
+        var http = new HttpClient { BaseAddress = audit, Timeout = TimeSpan.FromMinutes(5) };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
+        return http;
     }
 
     /// <summary>
@@ -220,8 +150,8 @@ public static class AuditBench
         results.AddSingle(Scenario, "NDJSON serialization in process, no database", "records/s", records.Count / exportSeconds);
     }
 
-    /// <summary>Returns the number of records in the chain.</summary>
-    private static async Task<long> MeasureVerifyAsync(Results results, HttpClient http)
+    /// <summary>GET /audit/verify, which must pass: how many records it checked and how long it took.</summary>
+    internal static async Task<(long Records, double Seconds)> VerifyAsync(HttpClient http)
     {
         var clock = Stopwatch.StartNew();
         using var report = JsonDocument.Parse(await http.GetStringAsync(new Uri("/audit/verify", UriKind.Relative)).ConfigureAwait(false));
@@ -232,9 +162,7 @@ public static class AuditBench
             throw new InvalidOperationException("The seeded chain does not verify: " + root);
         }
 
-        var checkedRecords = root.GetProperty("checked").GetInt64();
-        results.AddSingle(Scenario, "GET /audit/verify", "records/s", checkedRecords / seconds);
-        return checkedRecords;
+        return (root.GetProperty("checked").GetInt64(), seconds);
     }
 
     private static async Task MeasureExportAsync(Results results, HttpClient http, int auditPid, long records)
@@ -365,7 +293,7 @@ public static class AuditBench
         results.AddSingle(Scenario, $"append lag p50 at {rate:N0} events/s", "ms", lags.Count == 0 ? double.NaN : lags[(int)Math.Ceiling(0.50 * lags.Count) - 1]);
         results.AddSingle(Scenario, $"append lag p99 at {rate:N0} events/s", "ms", lags.Count == 0 ? double.NaN : lags[(int)Math.Ceiling(0.99 * lags.Count) - 1]);
         results.AddSingle(Scenario, $"events appended within the phase plus 3 min, of {total:N0}", "events", lags.Count);
-        results.AddSingle(Scenario, "append throughput while draining the backlog", "records/s", lags.Count / Math.Max(deadline.Elapsed.TotalSeconds - 0.05, 0.001));
+        results.AddSingle(Scenario, $"append throughput at {rate:N0} events/s offered (appended / time to the last one)", "records/s", lags.Count / Math.Max(deadline.Elapsed.TotalSeconds - 0.05, 0.001));
     }
 
     public static void Judge(Results results, double peakRate)
@@ -383,11 +311,14 @@ public static class AuditBench
             results.Targets.Add(new("6", "export ≥ 100,000 records/s with constant memory (RSS growth under 64 MiB counts as constant)", $"{export:N0} records/s; Audit RSS grew {growth:0.#} MiB while streaming {Median("export size"):0} MiB", export >= 100_000 && growth < 64));
         }
 
-        if (Median($"append lag p99 at {peakRate:N0}") is { } p99 && Median("events appended") is { } appended)
+        var total = (int)(peakRate * LagPhase.TotalSeconds);
+        if (Median($"append lag p99 at {peakRate:N0} ") is { } p99 && Median($"events appended within the phase plus 3 min, of {total:N0}") is { } appended)
         {
-            var all = appended >= (int)(peakRate * LagPhase.TotalSeconds);
+            var all = appended >= total;
+            var headroom = Median($"append lag p99 at {HeadroomRate:N0} ") is { } high
+                ? $"; at {HeadroomRate:N0} events/s p99 {high / 1000:0.00} s, {Median($"append throughput at {HeadroomRate:N0} "):N0} appends/s" : "";
             results.Targets.Add(new("6", $"appends keep up with ToolExecution's peak ({peakRate:N0} calls/s), no growing lag; report lag p99",
-                $"p99 {p99 / 1000:0.0} s; {Median("append throughput"):N0} appends/s{(all ? "" : ", backlog not drained in time")}", p99 <= 1000 && all));
+                $"p99 {p99 / 1000:0.00} s; {Median($"append throughput at {peakRate:N0} "):N0} appends/s{(all ? "" : ", backlog not drained in time")}{headroom}", p99 <= 1000 && all));
         }
     }
 }

@@ -23,107 +23,76 @@ public static class PlatformBench
     private const int TargetRate = 1_000;
     private static readonly string[] WriteRole = ["write"];
 
+    /// <summary>A plan whose limits never deny, so the bench measures the limiter's cost, not its refusals.</summary>
+    public static readonly IReadOnlyDictionary<string, string> BenchPlan = new Dictionary<string, string>
+    {
+        ["Auth__Plans__bench__RequestsPerMinutePerKey"] = "1000000",
+        ["Auth__Plans__bench__RequestsPerMinutePerTenant"] = "1000000",
+        ["Auth__Plans__bench__RequestsPerMinutePerKeyAndTool"] = "1000000",
+        ["Auth__Plans__bench__ConcurrentCallsPerKey"] = "10000",
+    };
+
     public static async Task RunAsync(Results results, BenchSettings settings, PostgresResource postgres, RedisResource redis)
     {
-        using var stop = new CancellationTokenSource();
-        var data = Directory.CreateTempSubdirectory("platform-bench-apphost-");
-        var output = new StringWriter();
-        var ready = new TaskCompletionSource<IReadOnlyList<RunningService>>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = ReleasePlatform.Options(
-            settings.RepositoryRoot,
-            data,
-            await postgres.CreateDatabaseAsync("bench_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false),
-            redis.ConnectionString,
-            PlatformModel.Services,
-            new Dictionary<string, string>(ProxyComparison.PlatformUpstream(settings.RepositoryRoot))
-            {
-                // A plan whose limits never deny, so the bench measures the limiter's cost, not its refusals.
-                ["Auth__Plans__bench__RequestsPerMinutePerKey"] = "1000000",
-                ["Auth__Plans__bench__RequestsPerMinutePerTenant"] = "1000000",
-                ["Auth__Plans__bench__RequestsPerMinutePerKeyAndTool"] = "1000000",
-                ["Auth__Plans__bench__ConcurrentCallsPerKey"] = "10000",
-            },
-            output,
-            services => ready.TrySetResult(services));
-
         Console.WriteLine("starting the platform (Release build, real processes)");
-        var run = Task.Run(() => AppHostRunner.RunAsync(options, stop.Token));
-        try
+        await using var platform = await RunningPlatform.StartAsync(settings, postgres, redis.ConnectionString, "bench", PlatformModel.Services,
+            new Dictionary<string, string>(ProxyComparison.PlatformUpstream(settings.RepositoryRoot)).Concat(BenchPlan).ToDictionary()).ConfigureAwait(false);
+        var services = platform.Services;
+        var admin = platform.AdminKey;
+        var authUrl = services["auth"].Url;
+        var mcpUrl = new Uri(services["tool-execution"].Url, "/mcp");
+        var key = await CreateTenantAndKeyAsync(authUrl, admin).ConfigureAwait(false);
+
+        using var http = EchoClient.CreateHttpClient();
+        await using var bare = await BareMcpServer.StartAsync().ConfigureAwait(false);
+        var bareClient = new EchoClient(http, bare.Endpoint, bearer: null);
+        var platformClient = new EchoClient(http, mcpUrl, key);
+        var jwtClient = new EchoClient(http, mcpUrl, await AccessTokenAsync(http, authUrl, key).ConfigureAwait(false));
+        if ((await platformClient.CallDescribedAsync().ConfigureAwait(false) ?? await jwtClient.CallDescribedAsync().ConfigureAwait(false) ?? await bareClient.CallDescribedAsync().ConfigureAwait(false)) is { } failure)
         {
-            var first = await Task.WhenAny(ready.Task, run, Task.Delay(TimeSpan.FromMinutes(3))).ConfigureAwait(false);
-            if (first != ready.Task)
-            {
-                throw new InvalidOperationException("The platform did not become ready:\n" + output);
-            }
+            throw new InvalidOperationException("An echo call failed before measuring: " + failure + "\n" + platform.Output);
+        }
 
-            var services = (await ready.Task.ConfigureAwait(false)).ToDictionary(s => s.Resource.Name);
-            var admin = (await File.ReadAllTextAsync(Path.Combine(data.FullName, "admin-key")).ConfigureAwait(false)).Trim();
-            var authUrl = services["auth"].Url;
-            var mcpUrl = new Uri(services["tool-execution"].Url, "/mcp");
-            var key = await CreateTenantAndKeyAsync(authUrl, admin).ConfigureAwait(false);
+        results.Notes[AuthScenario] =
+            "Auth as a real Release process started by `AppHostRunner`, one HttpClient sending one request at a time. "
+            + "`/internal/keys/verify` is uncached on Auth's side: every request loads the key and its tenant from "
+            + "PostgreSQL and checks the key hash. `/oauth/token` verifies the key the same way and signs an ES256 JWT. "
+            + "Baseline: `GET /health/live` on the same Auth process from the same client, the HTTP floor of that process.";
+        results.Notes[McpScenario] =
+            "Ours: `tools/call echo` on ToolExecution's `/mcp` with an API key (Auth verification cached, Redis rate "
+            + "limits on a `bench` plan of 1,000,000 requests/min so nothing is denied, the event-sourced call in "
+            + "PostgreSQL, outbox to Audit) — three Release service processes started by `AppHostRunner`. Baseline: a "
+            + "bare stateless ModelContextProtocol.AspNetCore server with the same echo tool, hosted inside the bench "
+            + "process. Each request has a unique JSON-RPC id and succeeds only if the SSE/JSON answer carries that id and "
+            + "the echoed text. Closed loop: 16 callers, no think time. Fixed rate: open loop, latency measured from each "
+            + "call's due time so a stalled server is not hidden; the offered rate is 1,000 calls/s or, when the platform's "
+            + "closed-loop maximum in run 1 is lower, 80% of that maximum. The load generator, the services, PostgreSQL and "
+            + "Redis all share the same 2 cores.";
+        var postgresPort = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString).Port;
+        double? rate = null;
+        for (var i = 1; i <= settings.Runs; i++)
+        {
+            Console.WriteLine($"auth endpoints, run {i}/{settings.Runs}");
+            await MeasureAuthAsync(results, settings, http, authUrl, key).ConfigureAwait(false);
+            Console.WriteLine($"mcp echo, run {i}/{settings.Runs}");
+            rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redis, postgresPort, rate).ConfigureAwait(false);
+        }
 
-            using var http = EchoClient.CreateHttpClient();
-            await using var bare = await BareMcpServer.StartAsync().ConfigureAwait(false);
-            var bareClient = new EchoClient(http, bare.Endpoint, bearer: null);
-            var platformClient = new EchoClient(http, mcpUrl, key);
-            var jwtClient = new EchoClient(http, mcpUrl, await AccessTokenAsync(http, authUrl, key).ConfigureAwait(false));
-            if ((await platformClient.CallDescribedAsync().ConfigureAwait(false) ?? await jwtClient.CallDescribedAsync().ConfigureAwait(false) ?? await bareClient.CallDescribedAsync().ConfigureAwait(false)) is { } failure)
-            {
-                throw new InvalidOperationException("An echo call failed before measuring: " + failure + "\n" + output);
-            }
-
-            results.Notes[AuthScenario] =
-                "Auth as a real Release process started by `AppHostRunner`, one HttpClient sending one request at a time. "
-                + "`/internal/keys/verify` is uncached on Auth's side: every request loads the key and its tenant from "
-                + "PostgreSQL and checks the key hash. `/oauth/token` verifies the key the same way and signs an ES256 JWT. "
-                + "Baseline: `GET /health/live` on the same Auth process from the same client, the HTTP floor of that process.";
-            results.Notes[McpScenario] =
-                "Ours: `tools/call echo` on ToolExecution's `/mcp` with an API key (Auth verification cached, Redis rate "
-                + "limits on a `bench` plan of 1,000,000 requests/min so nothing is denied, the event-sourced call in "
-                + "PostgreSQL, outbox to Audit) — three Release service processes started by `AppHostRunner`. Baseline: a "
-                + "bare stateless ModelContextProtocol.AspNetCore server with the same echo tool, hosted inside the bench "
-                + "process. Each request has a unique JSON-RPC id and succeeds only if the SSE/JSON answer carries that id and "
-                + "the echoed text. Closed loop: 16 callers, no think time. Fixed rate: open loop, latency measured from each "
-                + "call's due time so a stalled server is not hidden; the offered rate is 1,000 calls/s or, when the platform's "
-                + "closed-loop maximum in run 1 is lower, 80% of that maximum. The load generator, the services, PostgreSQL and "
-                + "Redis all share the same 2 cores.";
-            var postgresPort = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString).Port;
-            double? rate = null;
+        Judge(results, rate ?? 0);
+        if (settings.Scenarios.Contains("proxy"))
+        {
             for (var i = 1; i <= settings.Runs; i++)
             {
-                Console.WriteLine($"auth endpoints, run {i}/{settings.Runs}");
-                await MeasureAuthAsync(results, settings, http, authUrl, key).ConfigureAwait(false);
-                Console.WriteLine($"mcp echo, run {i}/{settings.Runs}");
-                rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redis, postgresPort, rate).ConfigureAwait(false);
+                Console.WriteLine($"proxying server-everything vs mcp-proxy, run {i}/{settings.Runs}");
+                await ProxyComparison.MeasureAsync(results, settings, http, mcpUrl, key).ConfigureAwait(false);
             }
 
-            Judge(results, rate ?? 0);
-            if (settings.Scenarios.Contains("proxy"))
-            {
-                for (var i = 1; i <= settings.Runs; i++)
-                {
-                    Console.WriteLine($"proxying server-everything vs mcp-proxy, run {i}/{settings.Runs}");
-                    await ProxyComparison.MeasureAsync(results, settings, http, mcpUrl, key).ConfigureAwait(false);
-                }
-
-                ProxyComparison.Judge(results);
-            }
-        }
-        finally
-        {
-            await stop.CancelAsync().ConfigureAwait(false);
-            await run.ConfigureAwait(false);
-            try
-            {
-                data.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-            }
+            ProxyComparison.Judge(results);
         }
     }
 
-    private static async Task<string> CreateTenantAndKeyAsync(Uri auth, string admin)
+    /// <summary>Tenant <c>bench</c> on the <see cref="BenchPlan"/> and a write key for it.</summary>
+    internal static async Task<string> CreateTenantAndKeyAsync(Uri auth, string admin)
     {
         using var http = new HttpClient { BaseAddress = auth };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", admin);

@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using Marten;
+using Npgsql;
 using Microsoft.AspNetCore.Http.HttpResults;
+using System.Buffers;
 using System.Buffers.Text;
 using Platform.Audit.Chain;
 using Platform.Audit.Checkpoints;
@@ -72,17 +74,23 @@ public static class AuditApi
         return TypedResults.Ok(new AuditRecordsPage(records, next));
     }
 
-    /// <summary>Verifies the whole chain from its anchor, records and checkpoints, page by page, with constant memory.</summary>
-    public static async Task<Ok<VerificationReport>> VerifyAsync(IQuerySession session, CheckpointSigner signer, AuditMetrics metrics, CancellationToken ct)
+    /// <summary>
+    /// Verifies the whole chain from its anchor, records and checkpoints, streamed from one snapshot with constant
+    /// memory. Head, anchor and records come from the same snapshot, so appends or pruning meanwhile cannot make an
+    /// intact chain look cut.
+    /// </summary>
+    public static async Task<Ok<VerificationReport>> VerifyAsync(NpgsqlDataSource database, CheckpointSigner signer, AuditMetrics metrics, CancellationToken ct)
     {
-        var anchor = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
+        await using var chain = await ChainReader.OpenAsync(database, ct).ConfigureAwait(false);
+        var anchor = await chain.AnchorAsync(ct).ConfigureAwait(false);
+        var head = await chain.HeadAsync(ct).ConfigureAwait(false);
         var verifier = new ChainVerifier(anchor?.Seq ?? 0, anchor?.Hash, await signer.KeyRingAsync(ct).ConfigureAwait(false));
         if (anchor is not null)
         {
             verifier.Add(anchor);
         }
 
-        await foreach (var item in ChainReader.ReadAsync(session, anchor?.Seq ?? 0, null, ct).ConfigureAwait(false))
+        await foreach (var item in chain.ReadAsync(anchor?.Seq ?? 0, null, ct).ConfigureAwait(false))
         {
             verifier.Add(item);
             if (verifier.IsBroken)
@@ -91,7 +99,6 @@ public static class AuditApi
             }
         }
 
-        var head = await session.LoadAsync<ChainHead>(ChainHead.SingletonId, ct).ConfigureAwait(false);
         var result = verifier.Result();
         if (result.Ok && head is not null && head.Seq != verifier.LastSeq)
         {
@@ -122,11 +129,12 @@ public static class AuditApi
     }
 
     /// <summary>
-    /// Streams records and their checkpoints as NDJSON in seq order, read page by page and flushed as it goes, so
-    /// any range is served with constant memory. A filtered export (tenant, from, to) is marked incomplete.
+    /// Streams records and their checkpoints as NDJSON in seq order from one snapshot, written line by line into the
+    /// response's pipe and flushed every 64 KiB, so any range is served with constant memory. A filtered export
+    /// (tenant, from, to) is marked incomplete.
     /// </summary>
     public static async Task<IResult> ExportAsync(
-        HttpContext http, ClaimsPrincipal user, IQuerySession session, CancellationToken ct,
+        HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct,
         string? format = null, DateTimeOffset? from = null, DateTimeOffset? to = null, string? tenant = null)
     {
         if (format != "ndjson")
@@ -147,45 +155,38 @@ public static class AuditApi
             return forbidden;
         }
 
-        tenant = scoped;
-
-        var anchor = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
-        Func<IQueryable<AuditRecord>, IQueryable<AuditRecord>>? filter = tenant is null && from is null && to is null ? null : query =>
-        {
-            if (tenant is not null) query = query.Where(r => r.TenantId == tenant);
-            if (from is not null) query = query.Where(r => r.At >= from.Value);
-            if (to is not null) query = query.Where(r => r.At < to.Value);
-            return query;
-        };
+        var filter = scoped is null && from is null && to is null ? null : new ChainFilter(scoped, from, to);
+        await using var chain = await ChainReader.OpenAsync(database, ct).ConfigureAwait(false);
+        var anchor = await chain.AnchorAsync(ct).ConfigureAwait(false);
 
         http.Response.ContentType = NdjsonExport.ContentType;
         http.Response.Headers.ContentDisposition = "attachment; filename=\"audit-export.ndjson\"";
-        var body = http.Response.Body;
-        using var buffer = new MemoryStream();
-        NdjsonExport.WriteHeader(buffer, new NdjsonExport.Header(filter is null, anchor?.Seq ?? 0, anchor?.Hash ?? AuditHasher.GenesisHash));
-        if (anchor is not null)
+        var body = http.Response.BodyWriter;
+        await using var json = NdjsonExport.CreateWriter(body);
+        using (var header = new MemoryStream())
         {
-            NdjsonExport.WriteItem(buffer, anchor);
+            NdjsonExport.WriteHeader(header, new NdjsonExport.Header(filter is null, anchor?.Seq ?? 0, anchor?.Hash ?? AuditHasher.GenesisHash));
+            body.Write(header.GetBuffer().AsSpan(0, (int)header.Length));
         }
 
-        await foreach (var item in ChainReader.ReadAsync(session, anchor?.Seq ?? 0, filter, ct).ConfigureAwait(false))
+        if (anchor is not null)
         {
-            NdjsonExport.WriteItem(buffer, item);
-            if (buffer.Length >= 64 * 1024)
+            NdjsonExport.WriteItem(body, json, anchor);
+        }
+
+        long unflushed = 0;
+        await foreach (var item in chain.ReadAsync(anchor?.Seq ?? 0, filter, ct).ConfigureAwait(false))
+        {
+            unflushed += NdjsonExport.WriteItem(body, json, item);
+            if (unflushed >= 64 * 1024)
             {
-                await FlushAsync(buffer, body, ct).ConfigureAwait(false);
+                await body.FlushAsync(ct).ConfigureAwait(false);
+                unflushed = 0;
             }
         }
 
-        await FlushAsync(buffer, body, ct).ConfigureAwait(false);
-        return TypedResults.Empty;
-    }
-
-    private static async Task FlushAsync(MemoryStream buffer, Stream body, CancellationToken ct)
-    {
-        await body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), ct).ConfigureAwait(false);
         await body.FlushAsync(ct).ConfigureAwait(false);
-        buffer.SetLength(0);
+        return TypedResults.Empty;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -25,39 +26,72 @@ public static class AuditHasher
 
     public static string ComputeHash(AuditRecord record)
     {
-        var canonical = CanonicalJson(record);
-        var prev = Encoding.ASCII.GetBytes(record.PrevHash);
-        var buffer = new byte[prev.Length + canonical.Length];
-        prev.CopyTo(buffer, 0);
-        canonical.CopyTo(buffer, prev.Length);
-        return Convert.ToHexStringLower(SHA256.HashData(buffer));
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(PrevHashAndCanonicalJson(record), hash);
+        return Convert.ToHexStringLower(hash);
+    }
+
+    /// <summary>
+    /// Whether <see cref="AuditRecord.Hash"/> is the hash of the record's content, compared as the lower-case hex text
+    /// (exactly as <c>ComputeHash(record) == record.Hash</c>), without allocating: verify and export run it per record.
+    /// </summary>
+    public static bool HashMatches(AuditRecord record)
+    {
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(PrevHashAndCanonicalJson(record), hash);
+        Span<char> hex = stackalloc char[SHA256.HashSizeInBytes * 2];
+        return Convert.TryToHexStringLower(hash, hex, out _) && hex.SequenceEqual(record.Hash);
     }
 
     /// <summary>
     /// UTF-8 JSON, no whitespace, keys in ordinal order, nulls written as null, <c>at</c> as UTC ISO 8601 with
     /// six fractional digits and a Z, <c>seq</c> as a number. <c>hash</c> itself is not part of it.
     /// </summary>
-    public static byte[] CanonicalJson(AuditRecord r)
+    public static byte[] CanonicalJson(AuditRecord r) => PrevHashAndCanonicalJson(r)[Encoding.ASCII.GetByteCount(r.PrevHash)..].ToArray();
+
+    // One buffer and writer per thread, reused: hashing is synchronous, so nothing else can use them meanwhile.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_json;
+
+    private static readonly JsonWriterOptions CanonicalOptions = new()
     {
-        using var stream = new MemoryStream();
-        using (var json = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = false, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        Indented = false,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>prevHash (ASCII) ‖ canonical JSON, in the calling thread's buffer: valid until its next call.</summary>
+    private static ReadOnlySpan<byte> PrevHashAndCanonicalJson(AuditRecord r)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
+        buffer.ResetWrittenCount();
+        buffer.Advance(Encoding.ASCII.GetBytes(r.PrevHash, buffer.GetSpan(Encoding.ASCII.GetMaxByteCount(r.PrevHash.Length))));
+        var json = t_json ??= new Utf8JsonWriter(buffer, CanonicalOptions);
+        json.Reset(buffer);
+
+        Span<char> at = stackalloc char[32];
+        if (!r.At.UtcDateTime.TryFormat(at, out var atLength, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture))
         {
-            json.WriteStartObject();
-            json.WriteString("action", r.Action);
-            json.WriteString("at", r.At.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture));
-            json.WriteString("clientIp", r.ClientIp);
-            json.WriteString("details", r.Details);
-            json.WriteString("eventId", r.EventId.ToString("D"));
-            json.WriteString("keyId", r.KeyId);
-            json.WriteString("outcome", r.Outcome);
-            json.WriteString("prevHash", r.PrevHash);
-            json.WriteNumber("seq", r.Seq);
-            json.WriteString("target", r.Target);
-            json.WriteString("tenantId", r.TenantId);
-            json.WriteString("traceId", r.TraceId);
-            json.WriteEndObject();
+            throw new FormatException("The record's time does not fit the canonical form.");
         }
 
-        return stream.ToArray();
+        Span<char> eventId = stackalloc char[36];
+        r.EventId.TryFormat(eventId, out _, "D");
+
+        json.WriteStartObject();
+        json.WriteString("action"u8, r.Action);
+        json.WriteString("at"u8, at[..atLength]);
+        json.WriteString("clientIp"u8, r.ClientIp);
+        json.WriteString("details"u8, r.Details);
+        json.WriteString("eventId"u8, eventId);
+        json.WriteString("keyId"u8, r.KeyId);
+        json.WriteString("outcome"u8, r.Outcome);
+        json.WriteString("prevHash"u8, r.PrevHash);
+        json.WriteNumber("seq"u8, r.Seq);
+        json.WriteString("target"u8, r.Target);
+        json.WriteString("tenantId"u8, r.TenantId);
+        json.WriteString("traceId"u8, r.TraceId);
+        json.WriteEndObject();
+        json.Flush();
+        return buffer.WrittenSpan;
     }
 }

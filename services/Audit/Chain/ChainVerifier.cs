@@ -54,7 +54,7 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
         var reason = !partial && record.Seq != _expectedSeq ? $"expected seq {_expectedSeq}, found {record.Seq} (a record was deleted, inserted or reordered)"
             : partial && record.Seq < _expectedSeq ? $"seq {record.Seq} appears after seq {_expectedSeq - 1} (records were reordered)"
             : linked && record.PrevHash != _previousHash ? "prevHash does not match the previous record's hash"
-            : AuditHasher.ComputeHash(record) != record.Hash ? "hash does not match the record's content (the record was edited)"
+            : !AuditHasher.HashMatches(record) ? "hash does not match the record's content (the record was edited)"
             : null;
         if (reason is not null)
         {

@@ -1,56 +1,184 @@
+using System.Threading.Channels;
 using Marten;
 using Microsoft.Extensions.Options;
 using Platform.Audit.Checkpoints;
 using Platform.Audit.Export;
+using Platform.Audit.Retention;
 using Platform.Audit.Webhooks;
-using Wolverine;
+using Platform.ServiceDefaults.Storage;
+using Wolverine.Marten;
 
 namespace Platform.Audit.Chain;
 
 /// <summary>
-/// Extends the chain by one record inside the caller's session; the caller's transaction commits it. Every
-/// <see cref="CheckpointOptions.EveryRecords"/>-th record also gets a signed checkpoint in the same transaction.
+/// The chain's single writer. Inbox handlers hand it entries and wait; it appends every entry waiting at that moment
+/// in one transaction (group commit) and only then lets their handlers finish, so Wolverine acknowledges an inbox
+/// envelope only after its record is committed. One transaction per batch instead of per record is what lets appends
+/// keep up with ToolExecution's peak call rate. Every <see cref="CheckpointOptions.EveryRecords"/>-th record also gets
+/// a signed checkpoint in the same transaction.
 /// </summary>
-public sealed class ChainWriter(CheckpointSigner signer, IOptions<CheckpointOptions> options, AuditMetrics metrics, TimeProvider time)
+public sealed partial class ChainWriter(
+    IServiceProvider services, CheckpointSigner signer, IOptions<CheckpointOptions> options, AuditMetrics metrics, TimeProvider time,
+    ILogger<ChainWriter> logger) : BackgroundService
 {
-    public async Task AppendAsync(IDocumentSession session, IMessageBus bus, AuditEntry entry, CancellationToken ct)
+    /// <summary>Bounds one transaction's size; the listener's parallelism bounds how many entries wait at all.</summary>
+    public const int MaxBatch = 1000;
+
+    private readonly Channel<PendingAppend> _pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+
+    /// <summary>
+    /// Completes once the entry is in the committed chain (or already was: a redelivery after a crash). The tenant's
+    /// retention, when given, commits in the same transaction, so a record of the tenant never exists without it.
+    /// </summary>
+    public async Task AppendAsync(AuditEntry entry, CancellationToken ct, TenantRetention? retention = null)
     {
-        if (await session.Query<AuditRecord>().AnyAsync(r => r.EventId == entry.EventId, ct).ConfigureAwait(false))
+        var pending = new PendingAppend(entry, retention);
+        if (!_pending.Writer.TryWrite(pending))
         {
-            return; // already appended: a redelivery after a crash
+            throw new OperationCanceledException("The audit chain writer has stopped.");
+        }
+
+        await pending.Committed.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingAppend>(MaxBatch);
+        try
+        {
+            while (await _pending.Reader.WaitToReadAsync(stoppingToken).ConfigureAwait(false))
+            {
+                batch.Clear();
+                while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var item))
+                {
+                    batch.Add(item);
+                }
+
+                await AppendBatchAsync(batch, stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            // Their envelopes stay unacknowledged in the durable inbox and are replayed after the restart.
+            _pending.Writer.TryComplete();
+            foreach (var item in batch)
+            {
+                item.Committed.TrySetCanceled(stoppingToken);
+            }
+
+            while (_pending.Reader.TryRead(out var item))
+            {
+                item.Committed.TrySetCanceled(stoppingToken);
+            }
+        }
+    }
+
+    private async Task AppendBatchAsync(List<PendingAppend> batch, CancellationToken ct)
+    {
+        try
+        {
+            await WriteAsync(batch, ct).ConfigureAwait(false);
+            foreach (var item in batch)
+            {
+                item.Committed.TrySetResult();
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException && batch.Count > 1 && !DatabaseAvailability.IsUnavailableError(e))
+        {
+            // One bad entry must not take its batch-mates through Wolverine's retries to the dead-letter table: append
+            // them one per transaction so only the bad one fails.
+            LogBatchFailed(logger, batch.Count, e);
+            foreach (var item in batch)
+            {
+                await AppendBatchAsync([item], ct).ConfigureAwait(false);
+            }
+        }
+#pragma warning disable CA1031 // handed to the waiting handlers, whose Wolverine error policies decide
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            foreach (var item in batch)
+            {
+                item.Committed.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task WriteAsync(List<PendingAppend> batch, CancellationToken ct)
+    {
+        // The outbox enrolled in this session sends the webhook deliveries only if the transaction commits: no record,
+        // no delivery.
+        await using var scope = services.CreateAsyncScope();
+        var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
+        var session = outbox.Session!;
+
+        var ids = batch.Select(p => p.Entry.EventId).Distinct().ToArray();
+        var known = (await session.Query<AuditRecord>().Where(r => ids.Contains(r.EventId)).Select(r => r.EventId).ToListAsync(ct).ConfigureAwait(false))
+            .ToHashSet();
+        // Event time within one batch: handlers run in parallel, so arrival order inside a batch is a race, while
+        // the events of one producer (a key issued, then revoked) carry increasing times.
+        var fresh = batch.Where(p => known.Add(p.Entry.EventId)).OrderBy(p => p.Entry.At).ToList();
+        if (fresh.Count == 0)
+        {
+            return; // all already appended: redeliveries after a crash
         }
 
         var head = await session.LoadAsync<ChainHead>(ChainHead.SingletonId, ct).ConfigureAwait(false) ?? new ChainHead();
-        var record = AuditHasher.Link(head.Seq + 1, head.Hash, entry);
-        head.Seq = record.Seq;
-        head.Hash = record.Hash;
-        session.Store(record);
-        session.Store(head);
-
-        if (record.Seq % Math.Max(1, options.Value.EveryRecords) == 0)
+        var every = Math.Max(1, options.Value.EveryRecords);
+        var records = new List<AuditRecord>(fresh.Count);
+        foreach (var item in fresh)
         {
-            session.Store(await signer.SignAsync(record.Seq, record.Hash, time.GetUtcNow(), ct).ConfigureAwait(false));
+            var record = AuditHasher.Link(head.Seq + 1, head.Hash, item.Entry);
+            head.Seq = record.Seq;
+            head.Hash = record.Hash;
+            records.Add(record);
+            session.Insert(record);
+            if (item.Retention is { } retention)
+            {
+                session.Store(retention);
+            }
+
+            if (record.Seq % every == 0)
+            {
+                session.Insert(await signer.SignAsync(record.Seq, record.Hash, time.GetUtcNow(), ct).ConfigureAwait(false));
+            }
         }
 
-        await EnqueueWebhooksAsync(session, bus, record, ct).ConfigureAwait(false);
-        metrics.Appended(record.Action, time.GetUtcNow() - entry.At);
+        // A second writer could only fork the chain by overwriting the head; its optimistic concurrency turns that
+        // into a failed batch, which Wolverine retries.
+        session.Store(head);
+        await EnqueueWebhooksAsync(session, outbox, records, ct).ConfigureAwait(false);
+        await session.SaveChangesAsync(ct).ConfigureAwait(false);
+
+        var now = time.GetUtcNow();
+        foreach (var item in fresh)
+        {
+            metrics.Appended(item.Entry.Action, now - item.Entry.At);
+        }
     }
 
-    /// <summary>Deliveries go out through the same outbox transaction as the append: no record, no delivery.</summary>
-    private static async Task EnqueueWebhooksAsync(IDocumentSession session, IMessageBus bus, AuditRecord record, CancellationToken ct)
+    /// <summary>One query for the webhook endpoints of every tenant in the batch; deliveries go through the outbox.</summary>
+    private static async Task EnqueueWebhooksAsync(IDocumentSession session, IMartenOutbox outbox, List<AuditRecord> records, CancellationToken ct)
     {
-        if (record.TenantId is null)
+        var tenants = records.Where(r => r.TenantId is not null).Select(r => r.TenantId!).Distinct().ToArray();
+        if (tenants.Length == 0)
         {
             return;
         }
 
-        var tenant = record.TenantId;
-        var endpoints = await session.Query<WebhookEndpoint>().Where(w => w.TenantId == tenant).ToListAsync(ct).ConfigureAwait(false);
-        string? body = null;
-        foreach (var endpoint in endpoints.Where(e => e.Wants(record.Action)))
+        var endpoints = (await session.Query<WebhookEndpoint>().Where(w => tenants.Contains(w.TenantId)).ToListAsync(ct).ConfigureAwait(false))
+            .ToLookup(w => w.TenantId);
+        foreach (var record in records.Where(r => r.TenantId is not null))
         {
-            body ??= WebhookBody(record);
-            await bus.PublishAsync(new DeliverWebhook(endpoint.Id, record.Seq, body)).ConfigureAwait(false);
+            string? body = null;
+            foreach (var endpoint in endpoints[record.TenantId!].Where(e => e.Wants(record.Action)))
+            {
+                body ??= WebhookBody(record);
+                await outbox.PublishAsync(new DeliverWebhook(endpoint.Id, record.Seq, body)).ConfigureAwait(false);
+            }
         }
     }
 
@@ -60,4 +188,12 @@ public sealed class ChainWriter(CheckpointSigner signer, IOptions<CheckpointOpti
         NdjsonExport.WriteItem(stream, record);
         return System.Text.Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length).TrimEnd('\n');
     }
+
+    private sealed record PendingAppend(AuditEntry Entry, TenantRetention? Retention)
+    {
+        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Appending a batch of {Count} audit records failed; appending them one per transaction")]
+    private static partial void LogBatchFailed(ILogger logger, int count, Exception exception);
 }

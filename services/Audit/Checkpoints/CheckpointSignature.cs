@@ -17,8 +17,9 @@ public static class CheckpointSignature
         Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
             $"platform-audit-checkpoint/v1\n{seq}\n{hash}\n{FormatAt(at)}"));
 
-    public static string FormatAt(DateTimeOffset at) =>
-        at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+    public const string AtFormat = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
+
+    public static string FormatAt(DateTimeOffset at) => at.UtcDateTime.ToString(AtFormat, CultureInfo.InvariantCulture);
 
     /// <summary>Truncated to microseconds, as PostgreSQL stores it, so a checkpoint read back verifies.</summary>
     public static DateTimeOffset Truncate(DateTimeOffset at)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Platform.Audit.Chain;
 using Platform.Audit.Checkpoints;
@@ -37,40 +38,74 @@ public static class NdjsonExport
     public static void WriteItem(Stream stream, object item)
     {
         using var json = new Utf8JsonWriter(stream, WriterOptions);
+        WriteObject(json, item);
+        json.Flush();
+        stream.WriteByte((byte)'\n');
+    }
+
+    /// <summary>A writer for <see cref="WriteItem(IBufferWriter{byte}, Utf8JsonWriter, object)"/>, reused for every line.</summary>
+    public static Utf8JsonWriter CreateWriter(IBufferWriter<byte> output) => new(output, WriterOptions);
+
+    /// <summary>
+    /// One line straight into <paramref name="output"/> (the response's pipe) through a reused writer: the export
+    /// allocates no buffer per record.
+    /// </summary>
+    /// <returns>The bytes written.</returns>
+    public static long WriteItem(IBufferWriter<byte> output, Utf8JsonWriter json, object item)
+    {
+        json.Reset(output);
+        WriteObject(json, item);
+        json.Flush();
+        output.Write("\n"u8);
+        return json.BytesCommitted + 1;
+    }
+
+    private static void WriteObject(Utf8JsonWriter json, object item)
+    {
         json.WriteStartObject();
         switch (item)
         {
             case AuditRecord r:
-                json.WriteString("type", "record");
-                json.WriteNumber("seq", r.Seq);
-                json.WriteString("at", CheckpointSignature.FormatAt(r.At));
-                json.WriteString("eventId", r.EventId.ToString("D"));
-                json.WriteString("tenantId", r.TenantId);
-                json.WriteString("keyId", r.KeyId);
-                json.WriteString("clientIp", r.ClientIp);
-                json.WriteString("action", r.Action);
-                json.WriteString("target", r.Target);
-                json.WriteString("outcome", r.Outcome);
-                json.WriteString("details", r.Details);
-                json.WriteString("traceId", r.TraceId);
-                json.WriteString("prevHash", r.PrevHash);
-                json.WriteString("hash", r.Hash);
+                json.WriteString("type"u8, "record"u8);
+                json.WriteNumber("seq"u8, r.Seq);
+                WriteAt(json, r.At);
+                json.WriteString("eventId"u8, r.EventId);
+                json.WriteString("tenantId"u8, r.TenantId);
+                json.WriteString("keyId"u8, r.KeyId);
+                json.WriteString("clientIp"u8, r.ClientIp);
+                json.WriteString("action"u8, r.Action);
+                json.WriteString("target"u8, r.Target);
+                json.WriteString("outcome"u8, r.Outcome);
+                json.WriteString("details"u8, r.Details);
+                json.WriteString("traceId"u8, r.TraceId);
+                json.WriteString("prevHash"u8, r.PrevHash);
+                json.WriteString("hash"u8, r.Hash);
                 break;
             case AuditCheckpoint c:
-                json.WriteString("type", "checkpoint");
-                json.WriteNumber("seq", c.Seq);
-                json.WriteString("hash", c.Hash);
-                json.WriteString("at", CheckpointSignature.FormatAt(c.At));
-                json.WriteString("keyId", c.KeyId);
-                json.WriteString("signature", c.Signature);
+                json.WriteString("type"u8, "checkpoint"u8);
+                json.WriteNumber("seq"u8, c.Seq);
+                json.WriteString("hash"u8, c.Hash);
+                WriteAt(json, c.At);
+                json.WriteString("keyId"u8, c.KeyId);
+                json.WriteString("signature"u8, c.Signature);
                 break;
             default:
                 throw new ArgumentException("Only records and checkpoints are exported.", nameof(item));
         }
 
         json.WriteEndObject();
-        json.Flush();
-        stream.WriteByte((byte)'\n');
+    }
+
+    /// <summary>The same text as <see cref="CheckpointSignature.FormatAt"/>, without a string per line.</summary>
+    private static void WriteAt(Utf8JsonWriter json, DateTimeOffset at)
+    {
+        Span<char> text = stackalloc char[32];
+        if (!at.UtcDateTime.TryFormat(text, out var length, CheckpointSignature.AtFormat, System.Globalization.CultureInfo.InvariantCulture))
+        {
+            throw new FormatException("The time does not fit the export format.");
+        }
+
+        json.WriteString("at"u8, text[..length]);
     }
 
     /// <summary>Parses one line into a <see cref="Header"/>, <see cref="AuditRecord"/> or <see cref="AuditCheckpoint"/>.</summary>

@@ -35,6 +35,8 @@ internal static class Extensions
 
         builder.Services.AddSingleton<CheckpointSigner>();
         builder.Services.AddSingleton<ChainWriter>();
+        // Registered before Wolverine, so it stops after Wolverine has drained the handlers waiting on it.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ChainWriter>());
         builder.Services.AddSingleton<AuditMetrics>();
         builder.Services.AddHostedService<CheckpointTimer>();
         builder.Services.AddOptions<RetentionOptions>().BindConfiguration(RetentionOptions.Section)
