@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Marten;
+using Marten.Services;
 using Wolverine.Marten;
 
 namespace Platform.ToolExecution.Calls;
@@ -12,6 +13,14 @@ namespace Platform.ToolExecution.Calls;
 /// all of them: at low load a batch is one call and nothing waits longer than one commit; under load the number of
 /// transactions stays flat while the calls per transaction grow. A caller's task completes only after its batch
 /// committed, so the guarantee is unchanged.
+/// <para>
+/// Callers are released at the commit, not after Wolverine has sent the batch's messages on: that send moves one
+/// envelope at a time from the outbox table to Audit's queue (a pooled connection and a statement each), and waiting
+/// for it made every answer wait for all of its neighbours' sends. The committed outbox rows are what make a message
+/// durable; if the process dies before they are sent, the node that finds it stale sends them
+/// (tests/EndToEnd.Tests/ToolExecutionCrashTests). For the same reason one batch's send overlaps the next batch's
+/// commit: at most two batches are in flight, so neither a slow send nor a slow commit stalls the other.
+/// </para>
 /// </summary>
 public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, ILogger<ToolCallJournal> logger) : BackgroundService
 {
@@ -47,27 +56,45 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, ILogger
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<Entry>(MaxBatch);
+        var sending = Task.CompletedTask;
         // Deliberately not cancelled by stoppingToken: queued calls were already answered by their tools and must be
         // committed before the process ends.
         while (await _pending.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            var batch = new List<Entry>();
             while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var entry))
             {
                 batch.Add(entry);
             }
 
-            await CommitAsync(batch);
-            batch.Clear();
+            var write = CommitAsync(batch);
+            // The next batch may start once every caller of this one has its answer; the previous batch's send must
+            // be done by then, so at most one send runs beside one commit.
+            await Task.WhenAll(batch.Select(e => e.Committed.Task)).ContinueWith(static _ => { }, TaskScheduler.Default);
+            await sending;
+            sending = write;
         }
+
+        await sending;
     }
 
+    /// <summary>Never throws: every entry ends committed or failed, and a failed send after the commit is logged.</summary>
     private async Task CommitAsync(List<Entry> batch)
     {
+        var committed = false;
         try
         {
-            await WriteAsync(batch);
-            batch.ForEach(e => e.Committed.TrySetResult());
+            await WriteAsync(batch, () =>
+            {
+                committed = true;
+                batch.ForEach(e => e.Committed.TrySetResult());
+            });
+        }
+        catch (Exception sendError) when (committed)
+        {
+            // Marten ran our listener, so the batch is durable; Wolverine's send failed after it. The outbox rows stay
+            // and are sent by the durability agent, as after a crash.
+            LogSendFailed(logger, batch.Count, sendError.GetType().Name);
         }
         catch (Exception batchError) when (batch.Count > 1)
         {
@@ -77,8 +104,7 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, ILogger
             {
                 try
                 {
-                    await WriteAsync([entry]);
-                    entry.Committed.TrySetResult();
+                    await WriteAsync([entry], () => entry.Committed.TrySetResult());
                 }
                 catch (Exception e)
                 {
@@ -92,10 +118,13 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, ILogger
         }
     }
 
-    private async Task WriteAsync(IReadOnlyList<Entry> entries)
+    private async Task WriteAsync(IReadOnlyList<Entry> entries, Action onCommitted)
     {
         await using var scope = scopes.CreateAsyncScope();
         var session = scope.ServiceProvider.GetRequiredService<IDocumentSession>();
+        // Added before the outbox enrolls its own listener, so Marten runs it first: right after the commit, before
+        // the outbox sends.
+        session.Listeners.Add(new ReleaseOnCommit(onCommitted));
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         outbox.Enroll(session);
         var loopActivity = Activity.Current;
@@ -117,6 +146,18 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, ILogger
 
         await session.SaveChangesAsync(CancellationToken.None);
     }
+
+    private sealed class ReleaseOnCommit(Action onCommitted) : DocumentSessionListenerBase
+    {
+        public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+        {
+            onCommitted();
+            return Task.CompletedTask;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the outbox messages of {Count} committed tool calls failed ({Error}); the durability agent sends them later.")]
+    private static partial void LogSendFailed(ILogger logger, int count, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A tool-call commit of {Count} calls failed ({Error}); committing them one by one.")]
     private static partial void LogBatchFailed(ILogger logger, int count, string error);
