@@ -106,7 +106,7 @@ try
         }
     }
 
-    if (!platformScenarios)
+    if (!settings.Scenarios.Contains("mcp") && !settings.Scenarios.Contains("auth"))
     {
         results.NotMeasured.Add("#3 | Auth /internal/keys/verify uncached and /oauth/token throughput and p99 (scenario not selected)");
         results.NotMeasured.Add("#4 | MCP echo through the platform vs a bare SDK server (scenario not selected)");
