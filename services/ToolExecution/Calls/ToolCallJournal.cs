@@ -92,8 +92,9 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, ILogger
         }
         catch (Exception sendError) when (committed)
         {
-            // Marten ran our listener, so the batch is durable; Wolverine's send failed after it. The outbox rows stay
-            // and are sent by the durability agent, as after a crash.
+            // Marten ran our listener, so the batch is durable and its callers have their answers; only Wolverine's
+            // send after the commit failed. Retrying the calls would record them twice: their envelopes stay in the
+            // outbox table, where Wolverine's outbox recovery finds them.
             LogSendFailed(logger, batch.Count, sendError.GetType().Name);
         }
         catch (Exception batchError) when (batch.Count > 1)
@@ -156,7 +157,7 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, ILogger
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the outbox messages of {Count} committed tool calls failed ({Error}); the durability agent sends them later.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the outbox messages of {Count} committed tool calls failed ({Error}); they stay in the outbox table for recovery.")]
     private static partial void LogSendFailed(ILogger logger, int count, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A tool-call commit of {Count} calls failed ({Error}); committing them one by one.")]
