@@ -24,16 +24,33 @@ public static class CritterStackExtensions
     /// <summary>Schema of the PostgreSQL-backed queues, shared by all services like a broker's namespace.</summary>
     public const string TransportSchema = "wolverine_queues";
 
+    /// <summary>Prepared statements kept per connection when a service opts in; its hot path needs about a dozen.</summary>
+    public const int MaxAutoPreparedStatements = 64;
+
     public static IHostApplicationBuilder AddCritterStack(
         this IHostApplicationBuilder builder,
         string schema,
         Action<StoreOptions> configureMarten,
-        Action<WolverineOptions> configureWolverine)
+        Action<WolverineOptions> configureWolverine,
+        bool autoPrepareStatements = false)
     {
         var connectionString = PostgresConnectionString(builder.Configuration);
         // Built by the container (not registered as an instance) so that it is disposed, with its pooled
         // connections, when the host stops.
-        builder.Services.AddSingleton(_ => new NpgsqlDataSourceBuilder(connectionString) { Name = schema }.Build());
+        builder.Services.AddSingleton(_ =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString) { Name = schema };
+            // A service that runs the same few statements per request (ToolExecution: append a call's stream, store and
+            // move its outbox envelope) spends much of PostgreSQL's CPU parsing and planning them again on every
+            // execution. Npgsql prepares the ones used repeatedly and keeps them across pooled-connection resets.
+            // A connection string that sets Max Auto Prepare itself wins.
+            if (autoPrepareStatements && dataSource.ConnectionStringBuilder.MaxAutoPrepare == 0)
+            {
+                dataSource.ConnectionStringBuilder.MaxAutoPrepare = MaxAutoPreparedStatements;
+            }
+
+            return dataSource.Build();
+        });
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             "postgres", sp => new PostgresHealthCheck(sp.GetRequiredService<NpgsqlDataSource>()), HealthStatus.Unhealthy, [Extensions.ReadinessTag]));
         builder.Services.AddSingleton<DatabaseAvailability>();

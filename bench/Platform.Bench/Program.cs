@@ -28,7 +28,7 @@ var settings = new BenchSettings
     RepositoryRoot = root,
     Runs = int.Parse(Option("--runs") ?? "3", CultureInfo.InvariantCulture),
     OutputPath = Option("--out") ?? Path.Combine(root, "docs", "benchmarks.md"),
-    Scenarios = (Option("--scenarios") ?? "ratelimit,verify,mcp,proxy,audit,growth").Split(',').ToHashSet(StringComparer.Ordinal),
+    Scenarios = (Option("--scenarios") ?? "ratelimit,verify,mcp,proxy,replicas,audit,growth").Split(',').ToHashSet(StringComparer.Ordinal),
     CommandLine = "dotnet bench/Platform.Bench/bin/Release/net10.0/Platform.Bench.dll " + string.Join(' ', args),
 };
 
@@ -68,7 +68,8 @@ try
         CachedVerificationBench.Judge(results);
     }
 
-    var platformScenarios = settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth") || settings.Scenarios.Contains("proxy");
+    var platformScenarios = settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth") || settings.Scenarios.Contains("proxy")
+        || settings.Scenarios.Contains(ReplicaScaling.Name);
     if (platformScenarios || settings.Scenarios.Contains("audit") || settings.Scenarios.Contains("growth"))
     {
         if (settings.Scenarios.Contains("proxy"))
@@ -118,7 +119,7 @@ try
         }
     }
 
-    if (!platformScenarios)
+    if (!settings.Scenarios.Contains("mcp") && !settings.Scenarios.Contains("auth"))
     {
         results.NotMeasured.Add("#3 | Auth /internal/keys/verify uncached and /oauth/token throughput and p99 (scenario not selected)");
         results.NotMeasured.Add("#4 | MCP echo through the platform vs a bare SDK server (scenario not selected)");
@@ -148,7 +149,10 @@ if (!settings.Scenarios.Contains("growth"))
     results.NotMeasured.Add("#8 | data growth: call throughput and verify speed at 10k/100k/1M audit records (scenario not selected)");
 }
 
-results.NotMeasured.Add("#8 | 1 vs 2 ToolExecution replicas");
+if (!settings.Scenarios.Contains(ReplicaScaling.Name))
+{
+    results.NotMeasured.Add("#8 | 1 vs 2 ToolExecution replicas (scenario not selected)");
+}
 
 var report = MarkdownReport.Render(results, settings, MachineFacts.Collect(root), clock.Elapsed);
 await File.WriteAllTextAsync(settings.OutputPath, report);

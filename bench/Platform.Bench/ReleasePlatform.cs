@@ -40,10 +40,12 @@ internal sealed class RunningPlatform : IAsyncDisposable
     private readonly Task _run;
     private readonly DirectoryInfo _data;
     private readonly StringWriter _output;
+    private readonly ServiceControl? _control;
 
     private RunningPlatform(CancellationTokenSource stop, Task run, DirectoryInfo data, StringWriter output, string database,
-        IReadOnlyDictionary<string, RunningService> services, string adminKey)
+        IReadOnlyDictionary<string, RunningService> services, string adminKey, ServiceControl? control = null)
     {
+        _control = control;
         _stop = stop;
         _run = run;
         _data = data;
@@ -60,6 +62,9 @@ internal sealed class RunningPlatform : IAsyncDisposable
 
     public string AdminKey { get; }
 
+    /// <summary>Kills, restarts and adds service processes (a second replica) of this platform.</summary>
+    public ServiceControl Control => _control ?? throw new InvalidOperationException("The platform is not running.");
+
     /// <summary>The services' log lines so far, for error messages.</summary>
     public string Output => _output.ToString();
 
@@ -71,9 +76,11 @@ internal sealed class RunningPlatform : IAsyncDisposable
         var data = Directory.CreateTempSubdirectory("platform-bench-" + databasePrefix + "-");
         var output = new StringWriter();
         var ready = new TaskCompletionSource<IReadOnlyList<RunningService>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Handed over right after Ready, by the same call.
+        var control = new TaskCompletionSource<ServiceControl>(TaskCreationOptions.RunContinuationsAsynchronously);
         var database = await postgres.CreateDatabaseAsync(databasePrefix + "_" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)).ConfigureAwait(false);
         var options = ReleasePlatform.Options(settings.RepositoryRoot, data, database, redisConnectionString, services, environment, output,
-            started => ready.TrySetResult(started));
+            started => ready.TrySetResult(started), c => control.TrySetResult(c));
         var run = Task.Run(() => AppHostRunner.RunAsync(options, stop.Token));
         var platform = new RunningPlatform(stop, run, data, output, database, new Dictionary<string, RunningService>(), "");
         try
@@ -85,7 +92,8 @@ internal sealed class RunningPlatform : IAsyncDisposable
             }
 
             var admin = (await File.ReadAllTextAsync(Path.Combine(data.FullName, "admin-key")).ConfigureAwait(false)).Trim();
-            return new RunningPlatform(stop, run, data, output, database, (await ready.Task.ConfigureAwait(false)).ToDictionary(s => s.Resource.Name), admin);
+            return new RunningPlatform(stop, run, data, output, database, (await ready.Task.ConfigureAwait(false)).ToDictionary(s => s.Resource.Name), admin,
+                await control.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false));
         }
         catch
         {

@@ -69,16 +69,20 @@ public static class PlatformBench
             + "closed-loop maximum in run 1 is lower, 80% of that maximum. The load generator, the services, PostgreSQL and "
             + "Redis all share the same 2 cores.";
         var postgresPort = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString).Port;
-        double? rate = null;
-        for (var i = 1; i <= settings.Runs; i++)
+        if (settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth"))
         {
-            Console.WriteLine($"auth endpoints, run {i}/{settings.Runs}");
-            await MeasureAuthAsync(results, settings, http, authUrl, key).ConfigureAwait(false);
-            Console.WriteLine($"mcp echo, run {i}/{settings.Runs}");
-            rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redis, postgresPort, rate).ConfigureAwait(false);
+            double? rate = null;
+            for (var i = 1; i <= settings.Runs; i++)
+            {
+                Console.WriteLine($"auth endpoints, run {i}/{settings.Runs}");
+                await MeasureAuthAsync(results, settings, http, authUrl, key).ConfigureAwait(false);
+                Console.WriteLine($"mcp echo, run {i}/{settings.Runs}");
+                rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redis, postgresPort, rate).ConfigureAwait(false);
+            }
+
+            Judge(results, rate ?? 0);
         }
 
-        Judge(results, rate ?? 0);
         if (settings.Scenarios.Contains("proxy"))
         {
             for (var i = 1; i <= settings.Runs; i++)
@@ -88,6 +92,26 @@ public static class PlatformBench
             }
 
             ProxyComparison.Judge(results);
+        }
+
+        // Last: the second replica would otherwise run beside every figure above.
+        if (settings.Scenarios.Contains(ReplicaScaling.Name))
+        {
+            Console.WriteLine("starting a second tool-execution replica");
+            var replica = await platform.Control.StartReplicaAsync(PlatformModel.ToolExecution).ConfigureAwait(false);
+            var replicaClient = new EchoClient(http, new Uri(replica.Url, "/mcp"), key);
+            if (await replicaClient.CallDescribedAsync().ConfigureAwait(false) is { } replicaFailure)
+            {
+                throw new InvalidOperationException("An echo call to the second replica failed before measuring: " + replicaFailure + "\n" + platform.Output);
+            }
+
+            for (var i = 1; i <= settings.Runs; i++)
+            {
+                Console.WriteLine($"1 vs 2 tool-execution replicas, run {i}/{settings.Runs}");
+                await ReplicaScaling.MeasureAsync(results, settings, platformClient, replicaClient, cold: i == 1).ConfigureAwait(false);
+            }
+
+            ReplicaScaling.Judge(results);
         }
     }
 

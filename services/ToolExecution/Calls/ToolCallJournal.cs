@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Threading.Channels;
 using Marten;
+using Marten.Services;
 using Platform.ServiceDefaults.Storage;
 using Wolverine.Marten;
 
@@ -13,6 +14,14 @@ namespace Platform.ToolExecution.Calls;
 /// all of them: at low load a batch is one call and nothing waits longer than one commit; under load the number of
 /// transactions stays flat while the calls per transaction grow. A caller's task completes only after its batch
 /// committed, so the guarantee is unchanged.
+/// <para>
+/// Callers are released at the commit, not after Wolverine has sent the batch's messages on: that send moves one
+/// envelope at a time from the outbox table to Audit's queue (a pooled connection and a statement each), and waiting
+/// for it made every answer wait for all of its neighbours' sends. The committed outbox rows are what make a message
+/// durable; if the process dies before they are sent, the node that finds it stale sends them
+/// (tests/EndToEnd.Tests/ToolExecutionCrashTests). For the same reason one batch's send overlaps the next batch's
+/// commit: at most two batches are in flight, so neither a slow send nor a slow commit stalls the other.
+/// </para>
 /// </summary>
 public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, DatabaseAvailability availability, ILogger<ToolCallJournal> logger)
     : BackgroundService
@@ -49,27 +58,46 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, Databas
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var batch = new List<Entry>(MaxBatch);
+        var sending = Task.CompletedTask;
         // Deliberately not cancelled by stoppingToken: queued calls were already answered by their tools and must be
         // committed before the process ends.
         while (await _pending.Reader.WaitToReadAsync(CancellationToken.None))
         {
+            var batch = new List<Entry>();
             while (batch.Count < MaxBatch && _pending.Reader.TryRead(out var entry))
             {
                 batch.Add(entry);
             }
 
-            await CommitAsync(batch);
-            batch.Clear();
+            var write = CommitAsync(batch);
+            // The next batch may start once every caller of this one has its answer; the previous batch's send must
+            // be done by then, so at most one send runs beside one commit.
+            await Task.WhenAll(batch.Select(e => e.Committed.Task)).ContinueWith(static _ => { }, TaskScheduler.Default);
+            await sending;
+            sending = write;
         }
+
+        await sending;
     }
 
+    /// <summary>Never throws: every entry ends committed or failed, and a failed send after the commit is logged.</summary>
     private async Task CommitAsync(List<Entry> batch)
     {
+        var committed = false;
         try
         {
-            await WriteAsync(batch);
-            batch.ForEach(e => e.Committed.TrySetResult());
+            await WriteAsync(batch, () =>
+            {
+                committed = true;
+                batch.ForEach(e => e.Committed.TrySetResult());
+            });
+        }
+        catch (Exception sendError) when (committed)
+        {
+            // Marten ran our listener, so the batch is durable and its callers have their answers; only Wolverine's
+            // send after the commit failed. Retrying the calls would record them twice: their envelopes stay in the
+            // outbox table, where Wolverine's outbox recovery finds them.
+            LogSendFailed(logger, batch.Count, sendError.GetType().Name);
         }
         catch (Exception unreachable) when (availability.ReportFailure(unreachable))
         {
@@ -85,8 +113,7 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, Databas
             {
                 try
                 {
-                    await WriteAsync([entry]);
-                    entry.Committed.TrySetResult();
+                    await WriteAsync([entry], () => entry.Committed.TrySetResult());
                 }
                 catch (Exception e)
                 {
@@ -100,10 +127,13 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, Databas
         }
     }
 
-    private async Task WriteAsync(IReadOnlyList<Entry> entries)
+    private async Task WriteAsync(IReadOnlyList<Entry> entries, Action onCommitted)
     {
         await using var scope = scopes.CreateAsyncScope();
         var session = scope.ServiceProvider.GetRequiredService<IDocumentSession>();
+        // Added before the outbox enrolls its own listener, so Marten runs it first: right after the commit, before
+        // the outbox sends.
+        session.Listeners.Add(new ReleaseOnCommit(onCommitted));
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         outbox.Enroll(session);
         var loopActivity = Activity.Current;
@@ -125,6 +155,18 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, Databas
 
         await session.SaveChangesAsync(CancellationToken.None);
     }
+
+    private sealed class ReleaseOnCommit(Action onCommitted) : DocumentSessionListenerBase
+    {
+        public override Task AfterCommitAsync(IDocumentSession session, IChangeSet commit, CancellationToken token)
+        {
+            onCommitted();
+            return Task.CompletedTask;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending the outbox messages of {Count} committed tool calls failed ({Error}); they stay in the outbox table for recovery.")]
+    private static partial void LogSendFailed(ILogger logger, int count, string error);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A tool-call commit of {Count} calls failed ({Error}); committing them one by one.")]
     private static partial void LogBatchFailed(ILogger logger, int count, string error);

@@ -52,7 +52,7 @@ internal static class Extensions
 
         // The event store's tables are created by the first call, not at startup: replicas starting together on an
         // empty database would otherwise race on the same DDL (seen with three ToolExecution processes).
-        builder.AddCritterStack(Schema, _ => { }, wolverine => wolverine.PublishIntegrationEventsToAudit());
+        builder.AddCritterStack(Schema, _ => { }, wolverine => wolverine.PublishIntegrationEventsToAudit(), autoPrepareStatements: true);
         // Registered after Wolverine so it stops first (hosts stop in reverse order): its last commit still gets
         // its outbox messages sent. The web server stops before both, so no request is left waiting on it.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ToolCallJournal>());
