@@ -80,42 +80,18 @@ try
         await using var postgres = await Infrastructure.ProvisionPostgresAsync(provisioning);
         if (platformScenarios)
         {
-            try
-            {
-                await PlatformBench.RunAsync(results, settings, postgres, redis);
-            }
-            catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException)
-            {
-                // The figures measured so far still go into the report, with the reason the rest is missing.
-                Console.Error.WriteLine(e);
-                results.NotMeasured.Add($"#3, #4 | the platform scenario stopped early: {e.Message.Split('\n')[0]}");
-            }
+            await RunScenarioAsync(results, "#3, #4 | the platform scenario", () => PlatformBench.RunAsync(results, settings, postgres, redis));
         }
 
         if (settings.Scenarios.Contains("audit"))
         {
-            try
-            {
-                await AuditBench.RunAsync(results, settings, postgres, redis);
-            }
-            catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or Npgsql.NpgsqlException)
-            {
-                Console.Error.WriteLine(e);
-                results.NotMeasured.Add($"#6 | the audit scenario stopped early: {e.Message.Split('\n')[0]}");
-            }
+            await RunScenarioAsync(results, "#6 | the audit scenario", () => AuditBench.RunAsync(results, settings, postgres, redis));
         }
 
         if (settings.Scenarios.Contains("growth"))
         {
-            try
-            {
-                await GrowthBench.RunAsync(results, settings, postgres, redis);
-            }
-            catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or Npgsql.NpgsqlException)
-            {
-                Console.Error.WriteLine(e);
-                results.NotMeasured.Add($"#8 | data growth at 10k/100k/1M audit records: the growth scenario stopped early: {e.Message.Split('\n')[0]}");
-            }
+            await RunScenarioAsync(results, "#8 | data growth at 10k/100k/1M audit records: the growth scenario",
+                () => GrowthBench.RunAsync(results, settings, postgres, redis));
         }
     }
 
@@ -158,6 +134,20 @@ var report = MarkdownReport.Render(results, settings, MachineFacts.Collect(root)
 await File.WriteAllTextAsync(settings.OutputPath, report);
 Console.WriteLine(report);
 return 0;
+
+// A scenario that fails keeps the figures measured so far in the report, with the reason the rest is missing.
+static async Task RunScenarioAsync(Results results, string what, Func<Task> scenario)
+{
+    try
+    {
+        await scenario();
+    }
+    catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or Npgsql.NpgsqlException)
+    {
+        Console.Error.WriteLine(e);
+        results.NotMeasured.Add($"{what} stopped early: {e.Message.Split('\n')[0]}");
+    }
+}
 
 static async Task RunOnGarnetAsync(Results results, BenchSettings settings, string dataDirectory, string root)
 {
