@@ -130,8 +130,37 @@ public sealed class DistributedRateLimitTests(ThreeToolExecutionReplicas platfor
 }
 
 /// <summary>Shared steps of the rate-limit end-to-end tests.</summary>
-internal static class E2E
+internal static partial class E2E
 {
+    /// <summary>A message that no other message contains, so a call's audit record can be matched exactly.</summary>
+    public static string UniqueMessage(int n) => $"m{n:D6}z";
+
+    /// <summary>How many tool-call records of the tenant carry each <see cref="UniqueMessage"/>, read through the audit API.</summary>
+    public static async Task<Dictionary<string, int>> AuditedMessagesAsync(HttpClient audit, string tenant, CancellationToken ct)
+    {
+        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+        string? cursor = null;
+        do
+        {
+            var page = await audit.GetFromJsonAsync<JsonElement>(
+                $"/audit/records?tenant={tenant}&action=tool.call&limit=500" + (cursor is null ? "" : $"&cursor={cursor}"), ct);
+            foreach (var record in page.GetProperty("records").EnumerateArray())
+            {
+                foreach (System.Text.RegularExpressions.Match token in UniqueMessagePattern().Matches(record.GetProperty("details").ToString()))
+                {
+                    counts[token.Value] = counts.GetValueOrDefault(token.Value) + 1;
+                }
+            }
+
+            cursor = page.GetProperty("nextCursor").GetString();
+        }
+        while (cursor is not null);
+        return counts;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("m[0-9]{6}z")]
+    private static partial System.Text.RegularExpressions.Regex UniqueMessagePattern();
+
     public static string EchoCall(int id) =>
         JsonSerializer.Serialize(new { jsonrpc = "2.0", id, method = "tools/call", @params = new { name = "echo", arguments = new { message = "m" + id } } });
 

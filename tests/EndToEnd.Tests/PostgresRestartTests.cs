@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Platform.AppHost.Model;
 using Platform.Provisioning;
 using Platform.Testing;
@@ -44,7 +43,7 @@ public sealed class PlatformWithStoppablePostgres(PlatformInfrastructure infrast
 /// Failure drill 4 of issue 8 in CI: PostgreSQL restarted under load. Before, calls in flight waited out the outage or
 /// got a tool error inside an HTTP 200 (bench/drills.sh measured waits of 7 s).
 /// </summary>
-public sealed partial class PostgresRestartTests(PlatformWithStoppablePostgres platform) : IClassFixture<PlatformWithStoppablePostgres>
+public sealed class PostgresRestartTests(PlatformWithStoppablePostgres platform) : IClassFixture<PlatformWithStoppablePostgres>
 {
     private const int Callers = 16;
 
@@ -74,7 +73,7 @@ public sealed partial class PostgresRestartTests(PlatformWithStoppablePostgres p
         {
             while (!stopCalling.IsCancellationRequested)
             {
-                var message = $"m{Interlocked.Increment(ref next):D6}z";
+                var message = E2E.UniqueMessage(Interlocked.Increment(ref next));
                 answers.Enqueue(await CallAsync(mcp, key, message, clock));
                 // Refused calls come back at once; a short pause keeps the outage from becoming a busy loop.
                 await Task.Delay(10, CancellationToken.None);
@@ -114,7 +113,7 @@ public sealed partial class PostgresRestartTests(PlatformWithStoppablePostgres p
         var echoed = answers.Where(a => a.Echoed).Select(a => a.Message).ToHashSet(StringComparer.Ordinal);
         using var audit = platform.Client(PlatformModel.Audit, platform.AdminKey);
         Dictionary<string, int> recorded = [];
-        await UntilAsync(async () => echoed.All((recorded = await RecordedMessagesAsync(audit, tenant, ct)).ContainsKey), "every answered call is audited");
+        await UntilAsync(async () => echoed.All((recorded = await E2E.AuditedMessagesAsync(audit, tenant, ct)).ContainsKey), "every answered call is audited");
         Assert.All(echoed, m => Assert.Equal(1, recorded[m]));
         var report = await audit.GetFromJsonAsync<JsonElement>("/audit/verify", ct);
         Assert.True(report.GetProperty("ok").GetBoolean(), report.ToString());
@@ -145,29 +144,6 @@ public sealed partial class PostgresRestartTests(PlatformWithStoppablePostgres p
             started, clock.ElapsedMilliseconds);
     }
 
-    /// <summary>How many tool-call records of the tenant carry each message token, read through the audit API.</summary>
-    private static async Task<Dictionary<string, int>> RecordedMessagesAsync(HttpClient audit, string tenant, CancellationToken ct)
-    {
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        string? cursor = null;
-        do
-        {
-            var page = await audit.GetFromJsonAsync<JsonElement>(
-                $"/audit/records?tenant={tenant}&action=tool.call&limit=500" + (cursor is null ? "" : $"&cursor={cursor}"), ct);
-            foreach (var record in page.GetProperty("records").EnumerateArray())
-            {
-                foreach (Match token in MessageToken().Matches(record.GetProperty("details").ToString()))
-                {
-                    counts[token.Value] = counts.GetValueOrDefault(token.Value) + 1;
-                }
-            }
-
-            cursor = page.GetProperty("nextCursor").GetString();
-        }
-        while (cursor is not null);
-        return counts;
-    }
-
     private static Task UntilAsync(Func<bool> condition, string what) => UntilAsync(() => Task.FromResult(condition()), what);
 
     private static async Task UntilAsync(Func<Task<bool>> condition, string what)
@@ -179,8 +155,5 @@ public sealed partial class PostgresRestartTests(PlatformWithStoppablePostgres p
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
     }
-
-    [GeneratedRegex("m[0-9]{6}z")]
-    private static partial Regex MessageToken();
 
 }

@@ -4,7 +4,6 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Npgsql;
 
 namespace Platform.EndToEnd.Tests;
 
@@ -35,8 +34,7 @@ public sealed class ToolExecutionCrashTests(RunningPlatform platform) : IClassFi
         {
             while (!stopCalling.IsCancellationRequested)
             {
-                // A token that no other message contains, so the audit details can be matched exactly.
-                var message = $"m{Interlocked.Increment(ref next):D6}z";
+                var message = E2E.UniqueMessage(Interlocked.Increment(ref next));
                 if (await CallAsync(http, key, message) is true)
                 {
                     answered.Add(message);
@@ -58,11 +56,12 @@ public sealed class ToolExecutionCrashTests(RunningPlatform platform) : IClassFi
 
         // The restarted node finds the dead one stale and sends the outbox messages it left behind.
         await using var restarted = ServiceProcess.Start(original);
+        using var audit = platform.Client("audit", platform.AdminKey);
         var deadline = Stopwatch.StartNew();
         Dictionary<string, int> recorded;
         while (true)
         {
-            recorded = await RecordedMessagesAsync(tenant, ct);
+            recorded = await E2E.AuditedMessagesAsync(audit, tenant, ct);
             if (answeredBeforeKill.All(recorded.ContainsKey) || deadline.Elapsed > TimeSpan.FromSeconds(90) || restarted.HasExited)
             {
                 break;
@@ -75,7 +74,6 @@ public sealed class ToolExecutionCrashTests(RunningPlatform platform) : IClassFi
         Assert.True(missing.Count == 0, $"{missing.Count} of {answeredBeforeKill.Count} answered calls have no audit record, e.g. {string.Join(", ", missing.Take(5))}\n{restarted.RecentOutput()}");
         Assert.All(answeredBeforeKill, m => Assert.Equal(1, recorded[m]));
 
-        using var audit = platform.Client("audit", platform.AdminKey);
         var report = await audit.GetFromJsonAsync<JsonElement>("/audit/verify", ct);
         Assert.True(report.GetProperty("ok").GetBoolean(), report.ToString());
         TestContext.Current.SendDiagnosticMessage(
@@ -113,26 +111,5 @@ public sealed class ToolExecutionCrashTests(RunningPlatform platform) : IClassFi
         (await auth.PostAsJsonAsync("/admin/tenants", new { id = tenant, name = "Crash", plan = "enterprise" }, ct)).EnsureSuccessStatusCode();
         var issued = await auth.PostAsJsonAsync($"/admin/tenants/{tenant}/keys", new { name = "load", roles = new[] { "write" } }, ct);
         return (await issued.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(ct)).GetProperty("key").GetString()!;
-    }
-
-    /// <summary>How many tool-call records of the tenant carry each message token.</summary>
-    private async Task<Dictionary<string, int>> RecordedMessagesAsync(string tenant, CancellationToken ct)
-    {
-        await using var connection = new NpgsqlConnection(platform.PostgresConnectionString);
-        await connection.OpenAsync(ct);
-        await using var query = new NpgsqlCommand(
-            "select data->>'Details' from audit.mt_doc_auditrecord where data->>'TenantId' = @tenant and data->>'Action' = 'tool.call'", connection);
-        query.Parameters.AddWithValue("tenant", tenant);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        await using var reader = await query.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            foreach (System.Text.RegularExpressions.Match token in System.Text.RegularExpressions.Regex.Matches(reader.GetString(0), "m[0-9]{6}z"))
-            {
-                counts[token.Value] = counts.GetValueOrDefault(token.Value) + 1;
-            }
-        }
-
-        return counts;
     }
 }

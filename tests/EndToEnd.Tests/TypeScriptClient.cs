@@ -1,3 +1,4 @@
+using Platform.Provisioning;
 using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
+using Platform.Provisioning;
 using Platform.Testing;
 
 namespace Platform.ToolExecution.Tests;

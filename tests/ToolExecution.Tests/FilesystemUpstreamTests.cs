@@ -1,6 +1,7 @@
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Platform.Provisioning;
 using Platform.Testing;
 
 namespace Platform.ToolExecution.Tests;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Platform.Provisioning;
 using Platform.Testing;
 
 namespace Platform.ToolExecution.Tests;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Platform.Bench.Measurement;
 using Platform.Bench.Mcp;
+using Platform.Provisioning;
 
 namespace Platform.Bench.Scenarios;
 
@@ -36,21 +37,8 @@ internal static class ProxyComparison
     /// <summary><c>npm ci</c> in the two package folders when their packages are missing (both lock files are committed).</summary>
     public static async Task EnsureInstalledAsync(string root)
     {
-        foreach (var (folder, probe) in new[] { (Path.Join(root, "eng", "node"), ServerScript(root)), (Path.Join(root, "bench", "node"), ProxyScript(root)) })
-        {
-            if (File.Exists(probe))
-            {
-                continue;
-            }
-
-            using var npm = Process.Start(new ProcessStartInfo("npm", ["ci", "--no-audit", "--no-fund"]) { WorkingDirectory = folder })
-                ?? throw new InvalidOperationException("npm did not start");
-            await npm.WaitForExitAsync().ConfigureAwait(false);
-            if (npm.ExitCode != 0 || !File.Exists(probe))
-            {
-                throw new InvalidOperationException($"npm ci in {folder} failed (exit {npm.ExitCode}).");
-            }
-        }
+        await NodePackages.EnsureInstalledAsync(Path.Join(root, "eng", "node"), ServerScript(root)).ConfigureAwait(false);
+        await NodePackages.EnsureInstalledAsync(Path.Join(root, "bench", "node"), ProxyScript(root)).ConfigureAwait(false);
     }
 
     public static async Task MeasureAsync(Results results, BenchSettings settings, HttpClient http, Uri platformMcp, string key)
