@@ -2,6 +2,8 @@ extern alias AuditService;
 using AuditService::Platform.Audit.Apis;
 using AuditService::Platform.Audit.Chain;
 using AuditService::Platform.Audit.Checkpoints;
+using AuditService::Platform.Audit.Export;
+using AuditService::Platform.Audit.Retention;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -72,6 +74,32 @@ public sealed class ChainDatabase : IAsyncDisposable
         await using var session = Audit.Services.GetRequiredService<IDocumentStore>().QuerySession();
         return [.. await session.Query<AuditCheckpoint>().OrderBy(c => c.Seq).ToListAsync(TestContext.Current.CancellationToken)];
     }
+
+    public async Task<List<AuditErasure>> ErasuresAsync()
+    {
+        await using var session = Audit.Services.GetRequiredService<IDocumentStore>().QuerySession();
+        return [.. await session.Query<AuditErasure>().OrderBy(e => e.ToSeq).ToListAsync(TestContext.Current.CancellationToken)];
+    }
+
+    /// <summary>The full export, written by the export endpoint's own code.</summary>
+    public async Task<string> ExportAsync()
+    {
+        using var file = new MemoryStream();
+        await using (var chain = await ChainReader.OpenAsync(Audit.Services.GetRequiredService<NpgsqlDataSource>(), TestContext.Current.CancellationToken))
+        {
+            var body = System.IO.Pipelines.PipeWriter.Create(file, new System.IO.Pipelines.StreamPipeWriterOptions(leaveOpen: true));
+            await NdjsonExport.WriteChainAsync(body, chain, null, TestContext.Current.CancellationToken);
+            await body.CompleteAsync();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(file.ToArray());
+    }
+
+    /// <summary>The export checked offline against the service's published checkpoint key.</summary>
+    public async Task<VerificationReport> VerifyExportOfflineAsync(string export) =>
+        await OfflineVerifier.VerifyAsync(new StringReader(export),
+            await Audit.Services.GetRequiredService<CheckpointSigner>().KeyRingAsync(TestContext.Current.CancellationToken), false,
+            TestContext.Current.CancellationToken);
 
     public async Task<List<AuditRecord>> RecordsAsync()
     {

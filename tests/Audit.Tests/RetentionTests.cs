@@ -1,6 +1,7 @@
 extern alias AuditService;
 using AuditService::Platform.Audit.Checkpoints;
 using AuditService::Platform.Audit.Retention;
+using System.Security.Cryptography;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Contracts;
@@ -62,30 +63,129 @@ public sealed class RetentionTests(PlatformInfrastructure infrastructure)
     }
 
     [Fact]
-    public async Task Each_plans_retention_prunes_the_prefix_no_tenant_still_needs_and_verify_passes()
+    public async Task Each_plans_retention_is_a_maximum_prefix_pruned_and_expired_records_behind_kept_ones_erased()
     {
         await using var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 3, fakeClock: true);
         var start = await InterleavedPlansAsync(chain);
         var job = chain.Audit.Services.GetRequiredService<RetentionJob>();
         var ct = TestContext.Current.CancellationToken;
 
-        Assert.Null(await job.PruneAsync(start.AddDays(6), ct));
+        Assert.Equal(new RetentionJob.Outcome(null, 0), await job.RunAsync(start.AddDays(6), ct));
 
-        // Past the free plan's 7 days: the free records before the enterprise tenant's first record go; the ones
-        // after it stay behind it (the chain loses only a prefix), still verifiable.
-        var anchor = await job.PruneAsync(start.AddDays(8), ct);
-        Assert.Equal(6, anchor?.Seq);
-        Assert.Equal([7L, 8, 9, 10, 11, 12], (await chain.RecordsAsync()).Select(r => r.Seq));
+        // Past the free plan's 7 days: the free records before the enterprise tenant's first record are pruned (the
+        // prefix, up to checkpoint 6); the free records after it are erased, under one signed erasure.
+        var run = await job.RunAsync(start.AddDays(8), ct);
+        Assert.Equal(6, run.NewAnchor?.Seq);
+        Assert.Equal(3, run.Erased);
+        Assert.Equal([7L, 8, 9], (await chain.RecordsAsync()).Select(r => r.Seq));
+        Assert.Equal([(10L, 12L)], (await chain.ErasuresAsync()).Select(e => (e.FromSeq, e.ToSeq)));
         var report = await chain.VerifyAsync();
         Assert.True(report.Ok, report.Reason);
-        Assert.Equal(6, report.Checked);
+        Assert.Equal((3L, 3L, 12L), (report.Checked, report.Erased, report.SignedThroughSeq));
 
-        Assert.Null(await job.PruneAsync(start.AddDays(364), ct));
+        // The chain goes on from an erased tail.
+        await chain.AppendAsync(1, "ent-t");
+        report = await chain.VerifyAsync();
+        Assert.True(report.Ok, report.Reason);
+        Assert.Equal(4, report.Checked);
 
-        // Past the enterprise plan's 365 days everything up to the newest checkpoint goes.
-        Assert.Equal(12, (await job.PruneAsync(start.AddDays(366), ct))?.Seq);
+        Assert.Equal(new RetentionJob.Outcome(null, 0), await job.RunAsync(start.AddDays(364), ct));
+
+        // Past the enterprise plan's 365 days everything up to the newest checkpoint is pruned, the rest erased.
+        run = await job.RunAsync(start.AddDays(366), ct);
+        Assert.Equal((12L, 1L), (run.NewAnchor?.Seq, run.Erased));
         Assert.Empty(await chain.RecordsAsync());
+        Assert.Equal([(13L, 13L)], (await chain.ErasuresAsync()).Select(e => (e.FromSeq, e.ToSeq)));
+        report = await chain.VerifyAsync();
+        Assert.True(report.Ok, report.Reason);
+        Assert.Equal((0L, 1L), (report.Checked, report.Erased));
+    }
+
+    [Fact]
+    public async Task Erasures_end_at_checkpoints_and_the_export_still_verifies_offline()
+    {
+        await using var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 3, fakeClock: true);
+        var start = chain.Audit.Clock.GetUtcNow();
+        // seq 1-2 enterprise, seq 3-8 free (checkpoints at 3 and 6): nothing can be pruned before seq 1, so every
+        // free record is erased, in spans that end at each checkpoint.
+        await chain.DeliverAsync(Tenant("ent-t", "enterprise", 365, start));
+        await chain.AppendAsync(1, "ent-t");
+        await chain.DeliverAsync(Tenant("free-t", "free", 7, start));
+        await chain.AppendAsync(5, "free-t");
+        var job = chain.Audit.Services.GetRequiredService<RetentionJob>();
+
+        Assert.Equal(new RetentionJob.Outcome(null, 6), await job.RunAsync(start.AddDays(8), TestContext.Current.CancellationToken));
+
+        Assert.Equal([1L, 2], (await chain.RecordsAsync()).Select(r => r.Seq));
+        Assert.Equal([(3L, 3L), (4L, 6L), (7L, 8L)], (await chain.ErasuresAsync()).Select(e => (e.FromSeq, e.ToSeq)));
+        var online = await chain.VerifyAsync();
+        Assert.True(online.Ok, online.Reason);
+        var export = await chain.ExportAsync();
+        Assert.Equal(3, export.Split('\n').Count(line => line.Contains("\"type\":\"erasure\"", StringComparison.Ordinal)));
+        var offline = await chain.VerifyExportOfflineAsync(export);
+        Assert.True(offline.Ok, offline.Reason);
+        Assert.Equal((2L, 6L, 6L), (offline.Checked, offline.Erased, offline.SignedThroughSeq));
+
+        // A later checkpoint at an erasure's end can become the anchor: erasures before it go with the prefix.
+        var anchor = await job.PruneAsync(start.AddDays(366), TestContext.Current.CancellationToken);
+        Assert.Equal(6, anchor?.Seq);
+        Assert.Equal([(7L, 8L)], (await chain.ErasuresAsync()).Select(e => (e.FromSeq, e.ToSeq)));
         Assert.True((await chain.VerifyAsync()).Ok);
+        Assert.True((await chain.VerifyExportOfflineAsync(await chain.ExportAsync())).Ok);
+    }
+
+    /// <summary>The chain of the test above after its erasures: records 1-2, erasures 3, 4-6 and 7-8.</summary>
+    private async Task<ChainDatabase> ErasedChainAsync()
+    {
+        var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 3, fakeClock: true);
+        var start = chain.Audit.Clock.GetUtcNow();
+        await chain.DeliverAsync(Tenant("ent-t", "enterprise", 365, start));
+        await chain.AppendAsync(1, "ent-t");
+        await chain.DeliverAsync(Tenant("free-t", "free", 7, start));
+        await chain.AppendAsync(5, "free-t");
+        Assert.Equal(6, await chain.Audit.Services.GetRequiredService<RetentionJob>().EraseExpiredAsync(start.AddDays(8), TestContext.Current.CancellationToken));
+        Assert.True((await chain.VerifyAsync()).Ok);
+        return chain;
+    }
+
+    [Theory]
+    [InlineData("delete from audit.mt_doc_auditerasure where id = 6", "are missing")]
+    [InlineData("update audit.mt_doc_auditerasure set data = jsonb_set(data, '{FromSeq}', '5') where id = 6", "expected seq 4")]
+    [InlineData("update audit.mt_doc_auditerasure set data = jsonb_set(data, '{At}', '\"2020-01-01T00:00:00+00:00\"') where id = 6", "forged erasure")]
+    public async Task Deleted_or_edited_erasure_is_reported_at_its_first_seq(string tampering, string reason)
+    {
+        await using var chain = await ErasedChainAsync();
+
+        Assert.Equal(1, await chain.SqlAsync(tampering));
+
+        var report = await chain.VerifyAsync();
+        Assert.False(report.Ok);
+        Assert.Equal(4, report.FirstBrokenSeq);
+        Assert.Contains(reason, report.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Records_deleted_under_an_erasure_signed_with_another_key_are_reported()
+    {
+        await using var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 3);
+        await chain.AppendAsync(7);
+        var records = await chain.RecordsAsync();
+        using var forger = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var signer = await chain.Audit.Services.GetRequiredService<CheckpointSigner>().PublicKeyAsync(TestContext.Current.CancellationToken);
+        // Same key id as the real key: only the signature can tell them apart.
+        var forged = CheckpointSignature.SignErasure(4, 5, records[2].Hash, records[4].Hash, DateTimeOffset.UtcNow, forger, signer.KeyId);
+
+        await using (var session = chain.Audit.Services.GetRequiredService<IDocumentStore>().LightweightSession())
+        {
+            session.Insert(forged);
+            session.DeleteWhere<AuditService::Platform.Audit.Chain.AuditRecord>(r => r.Seq == 4 || r.Seq == 5);
+            await session.SaveChangesAsync(TestContext.Current.CancellationToken);
+        }
+
+        var report = await chain.VerifyAsync();
+        Assert.False(report.Ok);
+        Assert.Equal(4, report.FirstBrokenSeq);
+        Assert.Contains("forged erasure", report.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -103,8 +103,11 @@ public static class AuditApi
         if (result.Ok && head is not null && head.Seq != verifier.LastSeq)
         {
             // The tail was cut: the head remembers a longer chain than the table holds.
-            result = new VerificationReport(false, result.Checked, verifier.LastSeq + 1,
-                $"the chain head is at seq {head.Seq} but the records end at seq {verifier.LastSeq} (records were deleted from the tail)", result.SignedThroughSeq);
+            result = result with
+            {
+                Ok = false, FirstBrokenSeq = verifier.LastSeq + 1,
+                Reason = $"the chain head is at seq {head.Seq} but the records end at seq {verifier.LastSeq} (records were deleted from the tail)",
+            };
         }
 
         if (!result.Ok)
@@ -129,9 +132,8 @@ public static class AuditApi
     }
 
     /// <summary>
-    /// Streams records and their checkpoints as NDJSON in seq order from one snapshot, written line by line into the
-    /// response's pipe and flushed every 64 KiB, so any range is served with constant memory. A filtered export
-    /// (tenant, from, to) is marked incomplete.
+    /// Streams the chain as NDJSON from one snapshot with constant memory (<see cref="NdjsonExport.WriteChainAsync"/>).
+    /// A filtered export (tenant, from, to) is marked incomplete.
     /// </summary>
     public static async Task<IResult> ExportAsync(
         HttpContext http, ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct,
@@ -157,35 +159,9 @@ public static class AuditApi
 
         var filter = scoped is null && from is null && to is null ? null : new ChainFilter(scoped, from, to);
         await using var chain = await ChainReader.OpenAsync(database, ct).ConfigureAwait(false);
-        var anchor = await chain.AnchorAsync(ct).ConfigureAwait(false);
-
         http.Response.ContentType = NdjsonExport.ContentType;
         http.Response.Headers.ContentDisposition = "attachment; filename=\"audit-export.ndjson\"";
-        var body = http.Response.BodyWriter;
-        await using var json = NdjsonExport.CreateWriter(body);
-        using (var header = new MemoryStream())
-        {
-            NdjsonExport.WriteHeader(header, new NdjsonExport.Header(filter is null, anchor?.Seq ?? 0, anchor?.Hash ?? AuditHasher.GenesisHash));
-            body.Write(header.GetBuffer().AsSpan(0, (int)header.Length));
-        }
-
-        if (anchor is not null)
-        {
-            NdjsonExport.WriteItem(body, json, anchor);
-        }
-
-        long unflushed = 0;
-        await foreach (var item in chain.ReadAsync(anchor?.Seq ?? 0, filter, ct).ConfigureAwait(false))
-        {
-            unflushed += NdjsonExport.WriteItem(body, json, item);
-            if (unflushed >= 64 * 1024)
-            {
-                await body.FlushAsync(ct).ConfigureAwait(false);
-                unflushed = 0;
-            }
-        }
-
-        await body.FlushAsync(ct).ConfigureAwait(false);
+        await NdjsonExport.WriteChainAsync(http.Response.BodyWriter, chain, filter, ct).ConfigureAwait(false);
         return TypedResults.Empty;
     }
 

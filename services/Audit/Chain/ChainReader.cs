@@ -1,8 +1,10 @@
 using System.Data;
 using System.Text.Json;
+using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
 using Platform.Audit.Checkpoints;
+using Platform.Audit.Retention;
 
 namespace Platform.Audit.Chain;
 
@@ -27,6 +29,7 @@ public sealed class ChainReader : IAsyncDisposable
 
     private const string Records = "audit.mt_doc_auditrecord";
     private const string Checkpoints = "audit.mt_doc_auditcheckpoint";
+    private const string Erasures = "audit.mt_doc_auditerasure";
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlTransaction _transaction;
@@ -64,9 +67,68 @@ public sealed class ChainReader : IAsyncDisposable
     public async Task<AuditCheckpoint?> AnchorAsync(CancellationToken ct) =>
         (await DocumentAsync<ChainAnchor>("audit.mt_doc_chainanchor", ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
 
-    /// <summary>Records (filtered, when a filter is given) and all checkpoints after <paramref name="afterSeq"/>.</summary>
+    /// <summary>Items handed from the reading task to the consumer at a time, and how many such chunks it may read ahead.</summary>
+    private const int ChunkSize = 1024, ChunksAhead = 4;
+
+    /// <summary>
+    /// Records (filtered, when a filter is given) and all erasures and checkpoints after <paramref name="afterSeq"/>, in seq order.
+    /// A task of its own reads them a few chunks ahead of the caller, so turning rows into records and the caller's
+    /// work on them (hashing for verify, JSON for export) run on two cores instead of taking turns; memory stays
+    /// bounded by the chunks ahead.
+    /// </summary>
     public async IAsyncEnumerable<object> ReadAsync(
         long afterSeq, ChainFilter? filter, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct, int pageSize = PageSize)
+    {
+        var chunks = Channel.CreateBounded<object[]>(new BoundedChannelOptions(ChunksAhead) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var reading = Task.Run(async () =>
+        {
+            try
+            {
+                var chunk = new List<object>(ChunkSize);
+                await foreach (var item in ReadInSeqOrderAsync(afterSeq, filter, pageSize, stop.Token).ConfigureAwait(false))
+                {
+                    chunk.Add(item);
+                    if (chunk.Count == ChunkSize)
+                    {
+                        await chunks.Writer.WriteAsync([.. chunk], stop.Token).ConfigureAwait(false);
+                        chunk.Clear();
+                    }
+                }
+
+                await chunks.Writer.WriteAsync([.. chunk], stop.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                // Completed without the error, which surfaces as itself from awaiting this task below (a channel would
+                // wrap it, and the database-unavailable handler looks for the Npgsql exception).
+                chunks.Writer.TryComplete();
+            }
+        }, stop.Token);
+
+        try
+        {
+            await foreach (var chunk in chunks.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                foreach (var item in chunk)
+                {
+                    yield return item;
+                }
+            }
+
+            await reading.ConfigureAwait(false);
+        }
+        finally
+        {
+            // The caller may stop early (verify stops at the first break): the reading task must be done with the
+            // connection before the reader is disposed.
+            await stop.CancelAsync().ConfigureAwait(false);
+            await reading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    private async IAsyncEnumerable<object> ReadInSeqOrderAsync(
+        long afterSeq, ChainFilter? filter, int pageSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         long lastRecord;
         await using (var last = new NpgsqlCommand($"select coalesce(max(id), 0) from {Records}", _connection, _transaction))
@@ -81,9 +143,10 @@ public sealed class ChainReader : IAsyncDisposable
             + (filter?.To is null ? "" : $" and audit.mt_immutable_timestamptz(data ->> 'At') < ${next++}");
         NpgsqlBatch Page(long after, long upTo)
         {
+            var erasureQuery = new NpgsqlBatchCommand($"select data from {Erasures} where id > $1 and id <= $2 order by id");
             var checkpointQuery = new NpgsqlBatchCommand($"select data from {Checkpoints} where id > $1 and id <= $2 order by id");
             var recordQuery = new NpgsqlBatchCommand($"select {RecordColumns} from {Records} where id > $1 and id <= $2{recordFilter} order by id");
-            foreach (var command in (NpgsqlBatchCommand[])[checkpointQuery, recordQuery])
+            foreach (var command in (NpgsqlBatchCommand[])[erasureQuery, checkpointQuery, recordQuery])
             {
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = upTo });
@@ -92,43 +155,55 @@ public sealed class ChainReader : IAsyncDisposable
             if (filter?.TenantId is { } tenant) recordQuery.Parameters.Add(new NpgsqlParameter<string> { TypedValue = tenant });
             if (filter?.From is { } fromTime) recordQuery.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = fromTime.ToUniversalTime() });
             if (filter?.To is { } toTime) recordQuery.Parameters.Add(new NpgsqlParameter<DateTimeOffset> { TypedValue = toTime.ToUniversalTime() });
-            return new NpgsqlBatch(_connection, _transaction) { BatchCommands = { checkpointQuery, recordQuery } };
+            return new NpgsqlBatch(_connection, _transaction) { BatchCommands = { erasureQuery, checkpointQuery, recordQuery } };
         }
 
-        // Only the checkpoints of one page are held (one per EveryRecords records, or per EverySeconds).
-        var checkpoints = new List<AuditCheckpoint>();
+        // Only the erasures and checkpoints of one page are held (one checkpoint per EveryRecords records, or per
+        // EverySeconds; erasures split at checkpoints, so at most one more per checkpoint). An erasure is placed by its
+        // last seq (its records are gone, so no record falls inside it) and before a checkpoint at that seq, which
+        // signs the hash the erasure ends with.
+        var signed = new List<(long Seq, object Item)>();
         for (var from = afterSeq; ; from += pageSize)
         {
-            // The last page is open-ended: checkpoints beyond the last record must come out too.
+            // The last page is open-ended: checkpoints and erasures beyond the last record must come out too.
             var final = from + pageSize >= lastRecord;
-            checkpoints.Clear();
+            signed.Clear();
             await using var batch = Page(from, final ? long.MaxValue : from + pageSize);
             await using var reader = await batch.ExecuteReaderAsync(CommandBehavior.SequentialAccess, ct).ConfigureAwait(false);
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                checkpoints.Add(Deserialize<AuditCheckpoint>(reader.GetFieldValue<byte[]>(0)));
+                var erasure = Deserialize<AuditErasure>(reader.GetFieldValue<byte[]>(0));
+                signed.Add((erasure.ToSeq, erasure));
             }
 
+            await reader.NextResultAsync(ct).ConfigureAwait(false);
+            while (await reader.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var checkpoint = Deserialize<AuditCheckpoint>(reader.GetFieldValue<byte[]>(0));
+                signed.Add((checkpoint.Seq, checkpoint));
+            }
+
+            signed.Sort(static (a, b) => a.Seq != b.Seq ? a.Seq.CompareTo(b.Seq) : (a.Item is AuditErasure ? 0 : 1) - (b.Item is AuditErasure ? 0 : 1));
             await reader.NextResultAsync(ct).ConfigureAwait(false);
             var pending = 0;
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
                 var seq = reader.GetInt64(0);
-                while (pending < checkpoints.Count && checkpoints[pending].Seq < seq)
+                while (pending < signed.Count && signed[pending].Seq < seq)
                 {
-                    yield return checkpoints[pending++];
+                    yield return signed[pending++].Item;
                 }
 
                 yield return ReadRecord(reader, seq);
-                while (pending < checkpoints.Count && checkpoints[pending].Seq == seq)
+                while (pending < signed.Count && signed[pending].Seq == seq)
                 {
-                    yield return checkpoints[pending++];
+                    yield return signed[pending++].Item;
                 }
             }
 
-            while (pending < checkpoints.Count)
+            while (pending < signed.Count)
             {
-                yield return checkpoints[pending++];
+                yield return signed[pending++].Item;
             }
 
             if (final)
@@ -179,6 +254,7 @@ public sealed class ChainReader : IAsyncDisposable
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(AuditCheckpoint))]
+[System.Text.Json.Serialization.JsonSerializable(typeof(AuditErasure))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ChainHead))]
 [System.Text.Json.Serialization.JsonSerializable(typeof(ChainAnchor))]
 internal sealed partial class ChainDocumentsJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -1,13 +1,16 @@
 using Platform.Audit.Checkpoints;
+using Platform.Audit.Retention;
 
 namespace Platform.Audit.Chain;
 
-public sealed record VerificationReport(bool Ok, long Checked, long? FirstBrokenSeq, string? Reason, long? SignedThroughSeq = null);
+/// <param name="Erased">Records the retention job erased in the verified range, vouched for by signed erasures.</param>
+public sealed record VerificationReport(bool Ok, long Checked, long? FirstBrokenSeq, string? Reason, long? SignedThroughSeq = null, long Erased = 0);
 
 /// <summary>
-/// Walks records and checkpoints in seq order (<see cref="ChainReader"/>'s order) and checks that each record links to
-/// the previous and hashes to what it claims, and that each checkpoint names a record that is there with that hash
-/// and carries a valid signature. It keeps only the previous link, so memory stays constant.
+/// Walks records, erasures and checkpoints in seq order (<see cref="ChainReader"/>'s order) and checks that each record
+/// links to the previous and hashes to what it claims, that each erasure links the same way and carries a valid
+/// signature in place of the records it stands for, and that each checkpoint names a link that is there with that
+/// hash and carries a valid signature. It keeps only the previous link, so memory stays constant.
 /// </summary>
 /// <param name="anchorSeq">The seq verification starts after (0, or the retention anchor).</param>
 /// <param name="anchorHash">The hash of the record at <paramref name="anchorSeq"/>.</param>
@@ -21,6 +24,7 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
     private long _expectedSeq = anchorSeq + 1;
     private string _previousHash = anchorHash ?? AuditHasher.GenesisHash;
     private long _checked;
+    private long _erased;
     private long? _signedThrough;
     private VerificationReport? _broken;
     private bool _anchorSigned = anchorSeq == 0 || keys is null;
@@ -33,7 +37,8 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
         {
             case AuditRecord record: Add(record); break;
             case AuditCheckpoint checkpoint: Add(checkpoint); break;
-            default: throw new ArgumentException("Only records and checkpoints make up a chain.", nameof(item));
+            case AuditErasure erasure: Add(erasure); break;
+            default: throw new ArgumentException("Only records, erasures and checkpoints make up a chain.", nameof(item));
         }
     }
 
@@ -65,6 +70,42 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
         _checked++;
         _expectedSeq = record.Seq + 1;
         _previousHash = record.Hash;
+    }
+
+    /// <summary>
+    /// Erased records are gone, so their content hashes cannot be recomputed: the erasure's signature vouches for the
+    /// span instead, and its ends must link to the records around it like any record.
+    /// </summary>
+    public void Add(AuditErasure erasure)
+    {
+        if (_broken is not null)
+        {
+            return;
+        }
+
+        if (!_anchorSigned)
+        {
+            Break(anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint");
+            return;
+        }
+
+        var span = $"the erasure of seq {erasure.FromSeq}-{erasure.ToSeq}";
+        var linked = !partial || erasure.FromSeq == _expectedSeq;
+        var reason = erasure.ToSeq < erasure.FromSeq ? $"{span} is malformed"
+            : !partial && erasure.FromSeq != _expectedSeq ? $"expected seq {_expectedSeq}, found {span} (a record was deleted, inserted or reordered)"
+            : partial && erasure.FromSeq < _expectedSeq ? $"{span} appears after seq {_expectedSeq - 1} (records were reordered)"
+            : linked && erasure.PrevHash != _previousHash ? $"{span} does not link to the previous record's hash"
+            : keys is not null && !keys.IsValid(erasure) ? $"{span} has an invalid signature or an unknown key id '{erasure.KeyId}' (a forged erasure)"
+            : null;
+        if (reason is not null)
+        {
+            Break(Math.Min(erasure.FromSeq, _expectedSeq), reason);
+            return;
+        }
+
+        _erased += erasure.Records;
+        _expectedSeq = erasure.ToSeq + 1;
+        _previousHash = erasure.Hash;
     }
 
     public void Add(AuditCheckpoint checkpoint)
@@ -99,11 +140,11 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
         _anchorSigned = true;
     }
 
-    private void Break(long seq, string reason) => _broken = new VerificationReport(false, _checked, seq, reason, _signedThrough);
+    private void Break(long seq, string reason) => _broken = new VerificationReport(false, _checked, seq, reason, _signedThrough, _erased);
 
     public VerificationReport Result() =>
-        _broken ?? (_anchorSigned ? new VerificationReport(true, _checked, null, null, _signedThrough)
-            : new VerificationReport(false, _checked, anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint", _signedThrough));
+        _broken ?? (_anchorSigned ? new VerificationReport(true, _checked, null, null, _signedThrough, _erased)
+            : new VerificationReport(false, _checked, anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint", _signedThrough, _erased));
 
     /// <summary>The seq of the last record checked (the anchor's when none was).</summary>
     public long LastSeq => _expectedSeq - 1;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Platform.Audit.Retention;
 
 namespace Platform.Audit.Checkpoints;
 
@@ -35,12 +36,33 @@ public static class CheckpointSignature
         return new AuditCheckpoint(seq, hash, at, keyId, Convert.ToBase64String(signature));
     }
 
-    public static bool IsValid(AuditCheckpoint checkpoint, ECDsa publicKey)
+    public static bool IsValid(AuditCheckpoint checkpoint, ECDsa publicKey) =>
+        IsValidSignature(checkpoint.Signature, CanonicalBytes(checkpoint.Seq, checkpoint.Hash, checkpoint.At), publicKey);
+
+    /// <summary>
+    /// UTF-8 of <c>platform-audit-erasure/v1\n{fromSeq}\n{toSeq}\n{prevHash}\n{hash}\n{at}</c>, formatted as in
+    /// <see cref="CanonicalBytes"/>. Its own first line, so a checkpoint's signature can never pass for an erasure's.
+    /// </summary>
+    public static byte[] ErasureBytes(long fromSeq, long toSeq, string prevHash, string hash, DateTimeOffset at) =>
+        Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
+            $"platform-audit-erasure/v1\n{fromSeq}\n{toSeq}\n{prevHash}\n{hash}\n{FormatAt(at)}"));
+
+    public static AuditErasure SignErasure(long fromSeq, long toSeq, string prevHash, string hash, DateTimeOffset at, ECDsa key, string keyId)
+    {
+        at = Truncate(at);
+        var signature = key.SignData(ErasureBytes(fromSeq, toSeq, prevHash, hash, at), HashAlgorithmName.SHA256,
+            DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        return new AuditErasure(fromSeq, toSeq, prevHash, hash, at, keyId, Convert.ToBase64String(signature));
+    }
+
+    public static bool IsValid(AuditErasure erasure, ECDsa publicKey) =>
+        IsValidSignature(erasure.Signature, ErasureBytes(erasure.FromSeq, erasure.ToSeq, erasure.PrevHash, erasure.Hash, erasure.At), publicKey);
+
+    private static bool IsValidSignature(string base64, byte[] data, ECDsa publicKey)
     {
         Span<byte> signature = stackalloc byte[64];
-        return Convert.TryFromBase64String(checkpoint.Signature, signature, out var written) && written == 64
-            && publicKey.VerifyData(CheckpointSignature.CanonicalBytes(checkpoint.Seq, checkpoint.Hash, checkpoint.At), signature,
-                HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        return Convert.TryFromBase64String(base64, signature, out var written) && written == 64
+            && publicKey.VerifyData(data, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
     }
 
     /// <summary>Key id: the first 16 hex digits of SHA-256 over the public key's SubjectPublicKeyInfo (DER).</summary>
@@ -70,4 +92,7 @@ public sealed class CheckpointKeyRing
 
     public bool IsValid(AuditCheckpoint checkpoint) =>
         _keys.TryGetValue(checkpoint.KeyId, out var key) && CheckpointSignature.IsValid(checkpoint, key);
+
+    public bool IsValid(AuditErasure erasure) =>
+        _keys.TryGetValue(erasure.KeyId, out var key) && CheckpointSignature.IsValid(erasure, key);
 }

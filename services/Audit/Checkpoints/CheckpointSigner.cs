@@ -25,6 +25,12 @@ public sealed class CheckpointSigner(IConfiguration configuration, IDocumentStor
         return CheckpointSignature.Sign(seq, hash, at, loaded.Key, loaded.KeyId);
     }
 
+    public async Task<Retention.AuditErasure> SignErasureAsync(long fromSeq, long toSeq, string prevHash, string hash, DateTimeOffset at, CancellationToken ct)
+    {
+        var loaded = await KeyAsync(ct).ConfigureAwait(false);
+        return CheckpointSignature.SignErasure(fromSeq, toSeq, prevHash, hash, at, loaded.Key, loaded.KeyId);
+    }
+
     /// <summary>The public half with its key id; owned by the signer, so callers must not dispose it.</summary>
     public async Task<(string KeyId, ECDsa PublicKey)> PublicKeyAsync(CancellationToken ct)
     {

@@ -1,14 +1,16 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Text.Json;
 using Platform.Audit.Chain;
 using Platform.Audit.Checkpoints;
+using Platform.Audit.Retention;
 
 namespace Platform.Audit.Export;
 
 /// <summary>
 /// The export file: one JSON object per line. The first line is the header
 /// (<c>{"type":"export","complete":…,"anchorSeq":…,"anchorHash":…}</c>), then <c>"type":"record"</c> and
-/// <c>"type":"checkpoint"</c> lines in seq order. docs/audit-chain.md specifies it; the offline verifier reads it.
+/// <c>"type":"checkpoint"</c> lines in seq order, with a <c>"type":"erasure"</c> line where retention erased records. docs/audit-chain.md specifies it; the offline verifier reads it.
 /// </summary>
 public static class NdjsonExport
 {
@@ -33,6 +35,40 @@ public static class NdjsonExport
         json.WriteEndObject();
         json.Flush();
         stream.WriteByte((byte)'\n');
+    }
+
+    /// <summary>
+    /// The whole export from one snapshot: the header, the anchor when there is one, then every item in seq order,
+    /// written line by line into <paramref name="body"/> (a response's pipe) and flushed every 64 KiB, so any range is
+    /// served with constant memory.
+    /// </summary>
+    public static async Task WriteChainAsync(PipeWriter body, ChainReader chain, ChainFilter? filter, CancellationToken ct)
+    {
+        var anchor = await chain.AnchorAsync(ct).ConfigureAwait(false);
+        await using var json = CreateWriter(body);
+        using (var header = new MemoryStream())
+        {
+            WriteHeader(header, new Header(filter is null, anchor?.Seq ?? 0, anchor?.Hash ?? AuditHasher.GenesisHash));
+            body.Write(header.GetBuffer().AsSpan(0, (int)header.Length));
+        }
+
+        if (anchor is not null)
+        {
+            WriteItem(body, json, anchor);
+        }
+
+        long unflushed = 0;
+        await foreach (var item in chain.ReadAsync(anchor?.Seq ?? 0, filter, ct).ConfigureAwait(false))
+        {
+            unflushed += WriteItem(body, json, item);
+            if (unflushed >= 64 * 1024)
+            {
+                await body.FlushAsync(ct).ConfigureAwait(false);
+                unflushed = 0;
+            }
+        }
+
+        await body.FlushAsync(ct).ConfigureAwait(false);
     }
 
     public static void WriteItem(Stream stream, object item)
@@ -89,8 +125,18 @@ public static class NdjsonExport
                 json.WriteString("keyId"u8, c.KeyId);
                 json.WriteString("signature"u8, c.Signature);
                 break;
+            case AuditErasure e:
+                json.WriteString("type"u8, "erasure"u8);
+                json.WriteNumber("fromSeq"u8, e.FromSeq);
+                json.WriteNumber("toSeq"u8, e.ToSeq);
+                json.WriteString("prevHash"u8, e.PrevHash);
+                json.WriteString("hash"u8, e.Hash);
+                WriteAt(json, e.At);
+                json.WriteString("keyId"u8, e.KeyId);
+                json.WriteString("signature"u8, e.Signature);
+                break;
             default:
-                throw new ArgumentException("Only records and checkpoints are exported.", nameof(item));
+                throw new ArgumentException("Only records, erasures and checkpoints are exported.", nameof(item));
         }
 
         json.WriteEndObject();
@@ -108,7 +154,7 @@ public static class NdjsonExport
         json.WriteString("at"u8, text[..length]);
     }
 
-    /// <summary>Parses one line into a <see cref="Header"/>, <see cref="AuditRecord"/> or <see cref="AuditCheckpoint"/>.</summary>
+    /// <summary>Parses one line into a <see cref="Header"/>, <see cref="AuditRecord"/>, <see cref="AuditCheckpoint"/> or <see cref="AuditErasure"/>.</summary>
     public static object ParseLine(string line)
     {
         using var document = JsonDocument.Parse(line);
@@ -122,6 +168,8 @@ public static class NdjsonExport
             "record" => new AuditRecord(e.GetProperty("seq").GetInt64(), At(), Guid.Parse(R("eventId")), S("tenantId"), S("keyId"), S("clientIp"),
                 R("action"), R("target"), R("outcome"), S("details"), S("traceId"), R("prevHash"), R("hash")),
             "checkpoint" => new AuditCheckpoint(e.GetProperty("seq").GetInt64(), R("hash"), At(), R("keyId"), R("signature")),
+            "erasure" => new AuditErasure(e.GetProperty("fromSeq").GetInt64(), e.GetProperty("toSeq").GetInt64(), R("prevHash"), R("hash"), At(),
+                R("keyId"), R("signature")),
             var other => throw new FormatException($"Unknown line type '{other}'."),
         };
     }

@@ -39,7 +39,7 @@ public sealed class VerifyCommand : JasperFxAsyncCommand<VerifyInput>
         var report = await OfflineVerifier.VerifyAsync(reader, CheckpointKeyRing.FromPem([.. pems]), input.PartialFlag, CancellationToken.None).ConfigureAwait(false);
         if (report.Ok)
         {
-            Console.WriteLine($"OK: {report.Checked} records verified; signed checkpoints cover the chain through seq {report.SignedThroughSeq?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}.");
+            Console.WriteLine($"OK: {report.Checked} records verified{(report.Erased > 0 ? $", {report.Erased} erased by retention under signed erasures" : "")}; signed checkpoints cover the chain through seq {report.SignedThroughSeq?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "(none)"}.");
             return true;
         }
 

@@ -76,6 +76,7 @@ internal static class Extensions
                 // turns that into a retry instead.
                 marten.Schema.For<ChainHead>().UseOptimisticConcurrency(true);
                 marten.Schema.For<AuditCheckpoint>().Identity(c => c.Seq);
+                marten.Schema.For<AuditErasure>().Identity(e => e.ToSeq);
                 marten.Schema.For<ChainAnchor>();
                 marten.Schema.For<StoredCheckpointSigningKey>();
                 marten.Schema.For<WebhookEndpoint>().Index(w => w.TenantId);

@@ -19,15 +19,26 @@ public sealed class RetentionOptions
 }
 
 /// <summary>
-/// Prunes the chain's oldest records by each tenant's plan retention. The chain is one hash chain for every tenant,
-/// so it can only lose a prefix: the prune cuts before the oldest record that some tenant's retention still keeps,
-/// and only at a checkpoint, which becomes the chain's anchor so verification starts from a signed (seq, hash).
-/// A plan's retention is therefore a minimum: a record past it stays until every older record has expired too
-/// (docs/audit-chain.md, "Retention and the anchor").
+/// Applies each tenant's plan retention to the one hash chain all tenants share, as a hard maximum, in two steps:
+/// <list type="number">
+/// <item>it prunes the chain's prefix before the oldest record some tenant's retention still keeps, at a checkpoint,
+/// which becomes the chain's anchor so verification starts from a signed (seq, hash);</item>
+/// <item>it erases the records past their tenant's retention that the prefix could not lose because an older record
+/// of another tenant is still kept: their rows are deleted and a signed <see cref="AuditErasure"/> per run of
+/// consecutive seqs takes their place in the chain.</item>
+/// </list>
+/// docs/audit-chain.md, "Retention and the anchor".
 /// </summary>
 public sealed partial class RetentionJob(
-    IDocumentStore store, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionJob> logger) : BackgroundService
+    IDocumentStore store, CheckpointSigner signer, IOptions<RetentionOptions> options, TimeProvider time, ILogger<RetentionJob> logger)
+    : BackgroundService
 {
+    /// <summary>Records erased per transaction: bounds a transaction's size and the memory of one step.</summary>
+    public const int EraseBatch = 1000;
+
+    /// <summary>Serializes the job across Audit replicas, which each run it: two erasing the same records could sign overlapping spans.</summary>
+    private const long LockKey = 0x4155_4449_5452_4554; // "AUDITRET"
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMinutes(Math.Max(1, options.Value.IntervalMinutes)), time);
@@ -37,13 +48,13 @@ public sealed partial class RetentionJob(
             {
                 try
                 {
-                    await PruneAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
+                    await RunAsync(time.GetUtcNow(), stoppingToken).ConfigureAwait(false);
                 }
 #pragma warning disable CA1031 // a failed run (database restarting) must not stop later ones
                 catch (Exception e) when (e is not OperationCanceledException)
 #pragma warning restore CA1031
                 {
-                    LogPruneFailed(logger, e);
+                    LogRunFailed(logger, e);
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false));
@@ -53,10 +64,18 @@ public sealed partial class RetentionJob(
         }
     }
 
+    public sealed record Outcome(AuditCheckpoint? NewAnchor, long Erased);
+
+    public async Task<Outcome> RunAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var anchor = await PruneAsync(now, ct).ConfigureAwait(false);
+        return new Outcome(anchor, await EraseExpiredAsync(now, ct).ConfigureAwait(false));
+    }
+
     /// <summary>Returns the new anchor, or null when no checkpoint precedes the oldest record still kept.</summary>
     public async Task<AuditCheckpoint?> PruneAsync(DateTimeOffset now, CancellationToken ct)
     {
-        await using var session = store.LightweightSession();
+        await using var session = await LockedSessionAsync(ct).ConfigureAwait(false);
         // Read first: records appended while this runs come after it and are never cut by this run.
         var head = await session.LoadAsync<ChainHead>(ChainHead.SingletonId, ct).ConfigureAwait(false);
         if (head is null)
@@ -65,8 +84,16 @@ public sealed partial class RetentionJob(
         }
 
         var current = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
-        var oldestKept = await OldestKeptSeqAsync(session, now, ct).ConfigureAwait(false) ?? head.Seq + 1;
-        var anchor = await session.Query<AuditCheckpoint>().Where(c => c.Seq < oldestKept && c.Seq <= head.Seq)
+        long? oldestKept = null;
+        foreach (var period in await PeriodsAsync(session, now, ct).ConfigureAwait(false))
+        {
+            var cutOff = period.CutOff;
+            var first = await period.Of(session.Query<AuditRecord>()).Where(r => r.At > cutOff).OrderBy(r => r.Seq).FirstOrDefaultAsync(ct).ConfigureAwait(false);
+            oldestKept = first is null ? oldestKept : Math.Min(oldestKept ?? long.MaxValue, first.Seq);
+        }
+
+        var keptFrom = oldestKept ?? head.Seq + 1;
+        var anchor = await session.Query<AuditCheckpoint>().Where(c => c.Seq < keptFrom && c.Seq <= head.Seq)
             .OrderByDescending(c => c.Seq).FirstOrDefaultAsync(ct).ConfigureAwait(false);
         if (anchor is null || (current is not null && anchor.Seq <= current.Seq))
         {
@@ -76,6 +103,8 @@ public sealed partial class RetentionJob(
         var seq = anchor.Seq;
         session.DeleteWhere<AuditRecord>(r => r.Seq <= seq);
         session.DeleteWhere<AuditCheckpoint>(c => c.Seq < seq);
+        // Erasures are split at checkpoints, so none straddles the anchor.
+        session.DeleteWhere<AuditErasure>(e => e.ToSeq <= seq);
         session.Store(new ChainAnchor { Checkpoint = anchor });
         await session.SaveChangesAsync(ct).ConfigureAwait(false);
         LogPruned(logger, seq);
@@ -83,39 +112,106 @@ public sealed partial class RetentionJob(
     }
 
     /// <summary>
-    /// The lowest seq of a record still within its tenant's retention (by event time <c>at</c>), or null when none
-    /// is. One query per distinct retention period, each bounded by the <c>at</c> index.
+    /// Erases every record after the anchor whose tenant's retention has passed, <see cref="EraseBatch"/> per
+    /// transaction. A run of consecutive erased seqs gets one signed <see cref="AuditErasure"/>; runs end at
+    /// checkpoints, so each checkpoint still signs the hash of a link the verifier holds (a record's, or an erasure's
+    /// last), and any checkpoint can become the anchor later.
     /// </summary>
-    private async Task<long?> OldestKeptSeqAsync(IQuerySession session, DateTimeOffset now, CancellationToken ct)
+    /// <returns>How many records were erased.</returns>
+    public async Task<long> EraseExpiredAsync(DateTimeOffset now, CancellationToken ct)
     {
-        var known = await session.Query<TenantRetention>().Where(t => t.Days != null).ToListAsync(ct).ConfigureAwait(false);
-        var knownIds = known.Select(t => t.Id).ToArray();
-        long? oldest = null;
-        foreach (var period in known.GroupBy(t => t.Days!.Value))
+        long erased = 0;
+        while (true)
         {
-            var cutOff = now.AddDays(-period.Key);
-            var tenants = period.Select(t => t.Id).ToArray();
-            oldest = Min(oldest, await FirstSeqAsync(session.Query<AuditRecord>().Where(r => r.At > cutOff && r.TenantId.IsOneOf(tenants)), ct).ConfigureAwait(false));
-        }
+            await using var session = await LockedSessionAsync(ct).ConfigureAwait(false);
+            var anchorSeq = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint.Seq ?? 0;
+            var expired = new List<AuditRecord>();
+            foreach (var period in await PeriodsAsync(session, now, ct).ConfigureAwait(false))
+            {
+                var cutOff = period.CutOff;
+                expired.AddRange(await period.Of(session.Query<AuditRecord>()).Where(r => r.At <= cutOff && r.Seq > anchorSeq)
+                    .OrderBy(r => r.Seq).Take(EraseBatch).ToListAsync(ct).ConfigureAwait(false));
+            }
 
-        var defaultCutOff = now.AddDays(-options.Value.Days);
-        var others = session.Query<AuditRecord>().Where(r => r.At > defaultCutOff);
-        if (knownIds.Length > 0)
-        {
-            others = others.Where(r => r.TenantId == null || !r.TenantId.IsOneOf(knownIds));
-        }
+            if (expired.Count == 0)
+            {
+                return erased;
+            }
 
-        return Min(oldest, await FirstSeqAsync(others, ct).ConfigureAwait(false));
+            expired = [.. expired.OrderBy(r => r.Seq).Take(EraseBatch)];
+            var (first, last) = (expired[0].Seq, expired[^1].Seq);
+            var checkpointed = (await session.Query<AuditCheckpoint>().Where(c => c.Seq >= first && c.Seq < last).Select(c => c.Seq)
+                .ToListAsync(ct).ConfigureAwait(false)).ToHashSet();
+            var runStart = 0;
+            for (var i = 0; i < expired.Count; i++)
+            {
+                var seq = expired[i].Seq;
+                if (i == expired.Count - 1 || expired[i + 1].Seq != seq + 1 || checkpointed.Contains(seq))
+                {
+                    session.Insert(await signer.SignErasureAsync(expired[runStart].Seq, seq, expired[runStart].PrevHash, expired[i].Hash, time.GetUtcNow(), ct)
+                        .ConfigureAwait(false));
+                    runStart = i + 1;
+                }
+            }
+
+            var seqs = expired.Select(r => r.Seq).ToArray();
+            session.DeleteWhere<AuditRecord>(r => r.Seq.IsOneOf(seqs));
+            await session.SaveChangesAsync(ct).ConfigureAwait(false);
+            erased += seqs.Length;
+            LogErased(logger, seqs.Length, first, last);
+            if (seqs.Length < EraseBatch)
+            {
+                return erased;
+            }
+        }
     }
 
-    private static async Task<long?> FirstSeqAsync(IQueryable<AuditRecord> records, CancellationToken ct) =>
-        (await records.OrderBy(r => r.Seq).FirstOrDefaultAsync(ct).ConfigureAwait(false))?.Seq;
+    /// <summary>A session in a transaction that holds the job's lock, so its reads and writes are not interleaved with another replica's run.</summary>
+    private async Task<IDocumentSession> LockedSessionAsync(CancellationToken ct)
+    {
+        var session = store.LightweightSession();
+        try
+        {
+            await session.BeginTransactionAsync(ct).ConfigureAwait(false);
+            await using var command = new Npgsql.NpgsqlCommand("select pg_advisory_xact_lock($1)", (Npgsql.NpgsqlConnection)session.Connection!);
+            command.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = LockKey });
+            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
 
-    private static long? Min(long? a, long? b) => a is null ? b : b is null ? a : Math.Min(a.Value, b.Value);
+    /// <summary>One retention period and the records it governs.</summary>
+    private sealed record Period(DateTimeOffset CutOff, Func<IQueryable<AuditRecord>, IQueryable<AuditRecord>> Of);
+
+    /// <summary>
+    /// The retention periods in use: one per distinct plan retention Audit knows (with its tenants), and the default
+    /// one for every other record. Each query over a period is bounded by the <c>at</c> index.
+    /// </summary>
+    private async Task<List<Period>> PeriodsAsync(IQuerySession session, DateTimeOffset now, CancellationToken ct)
+    {
+        var known = await session.Query<TenantRetention>().Where(t => t.Days != null).ToListAsync(ct).ConfigureAwait(false);
+        var periods = known.GroupBy(t => t.Days!.Value).Select(days =>
+        {
+            var tenants = days.Select(t => t.Id).ToArray();
+            return new Period(now.AddDays(-days.Key), records => records.Where(r => r.TenantId.IsOneOf(tenants)));
+        }).ToList();
+        var knownIds = known.Select(t => t.Id).ToArray();
+        periods.Add(new Period(now.AddDays(-options.Value.Days),
+            records => knownIds.Length == 0 ? records : records.Where(r => r.TenantId == null || !r.TenantId.IsOneOf(knownIds))));
+        return periods;
+    }
 
     [LoggerMessage(LogLevel.Information, "Pruned audit records through seq {Seq}; its checkpoint is the chain's new anchor")]
     private static partial void LogPruned(ILogger logger, long seq);
 
+    [LoggerMessage(LogLevel.Information, "Erased {Count} audit records past their tenant's retention between seq {First} and {Last}, under signed erasures")]
+    private static partial void LogErased(ILogger logger, int count, long first, long last);
+
     [LoggerMessage(LogLevel.Warning, "Audit retention run failed; the next run tries again")]
-    private static partial void LogPruneFailed(ILogger logger, Exception exception);
+    private static partial void LogRunFailed(ILogger logger, Exception exception);
 }
