@@ -22,7 +22,7 @@ internal sealed class DatabaseUnavailableExceptionHandler(IProblemDetailsService
 
         httpContext.RequestServices.GetService<DatabaseAvailability>()?.ReportFailure(exception);
         httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers[HeaderNames.RetryAfter] = DatabaseAvailability.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        httpContext.Response.Headers[HeaderNames.RetryAfter] = DatabaseAvailability.RetryAfterHeaderValue;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = httpContext,

@@ -17,6 +17,9 @@ public sealed partial class DatabaseAvailability(NpgsqlDataSource dataSource, Ti
     /// <summary>What a refused request tells its client to wait; about one probe cycle and a reconnect.</summary>
     public const int RetryAfterSeconds = 2;
 
+    /// <summary><see cref="RetryAfterSeconds"/> as the <c>Retry-After</c> header's value.</summary>
+    public static readonly string RetryAfterHeaderValue = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
     internal static readonly TimeSpan ProbeInterval = TimeSpan.FromMilliseconds(500);
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(2);
 

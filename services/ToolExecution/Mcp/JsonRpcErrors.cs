@@ -37,7 +37,7 @@ internal static partial class JsonRpcErrors
     public static void MarkUnavailable(HttpResponse response)
     {
         response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = DatabaseAvailability.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers.RetryAfter = DatabaseAvailability.RetryAfterHeaderValue;
     }
 
     /// <summary>Runs the MCP handler and answers binding failures with "invalid request" while nothing is sent yet.</summary>
