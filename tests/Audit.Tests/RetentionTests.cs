@@ -1,9 +1,11 @@
 extern alias AuditService;
+using AuditService::Platform.Audit.Chain;
 using AuditService::Platform.Audit.Checkpoints;
 using AuditService::Platform.Audit.Retention;
 using System.Security.Cryptography;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 using Platform.Contracts;
 using Platform.Testing;
 using TenantCreated = Platform.Contracts.Auth.TenantCreated;
@@ -165,6 +167,23 @@ public sealed class RetentionTests(PlatformInfrastructure infrastructure)
     }
 
     [Fact]
+    public async Task Reader_places_each_erasure_where_its_records_stood_across_page_boundaries()
+    {
+        await using var chain = await ErasedChainAsync();
+        await chain.AppendAsync(2, "ent-t");
+        await using var reader = await ChainReader.OpenAsync(chain.Audit.Services.GetRequiredService<NpgsqlDataSource>(), TestContext.Current.CancellationToken);
+
+        var order = new List<string>();
+        await foreach (var item in reader.ReadAsync(0, null, TestContext.Current.CancellationToken, pageSize: 2))
+        {
+            order.Add(item switch { AuditRecord r => "r" + r.Seq, AuditCheckpoint c => "c" + c.Seq, AuditErasure e => $"e{e.FromSeq}-{e.ToSeq}", _ => "?" });
+        }
+
+        Assert.Equal(["r1", "r2", "e3-3", "c3", "e4-6", "c6", "e7-8", "r9", "c9", "r10"], order);
+        Assert.True((await chain.VerifyAsync()).Ok);
+    }
+
+    [Fact]
     public async Task Records_deleted_under_an_erasure_signed_with_another_key_are_reported()
     {
         await using var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 3);
@@ -178,7 +197,7 @@ public sealed class RetentionTests(PlatformInfrastructure infrastructure)
         await using (var session = chain.Audit.Services.GetRequiredService<IDocumentStore>().LightweightSession())
         {
             session.Insert(forged);
-            session.DeleteWhere<AuditService::Platform.Audit.Chain.AuditRecord>(r => r.Seq == 4 || r.Seq == 5);
+            session.DeleteWhere<AuditRecord>(r => r.Seq == 4 || r.Seq == 5);
             await session.SaveChangesAsync(TestContext.Current.CancellationToken);
         }
 
