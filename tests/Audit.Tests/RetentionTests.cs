@@ -103,25 +103,34 @@ public sealed class RetentionTests(PlatformInfrastructure infrastructure)
         Assert.Equal((0L, 1L), (report.Checked, report.Erased));
     }
 
-    [Fact]
-    public async Task Erasures_end_at_checkpoints_and_the_export_still_verifies_offline()
+    /// <summary>
+    /// seq 1-2 enterprise, seq 3-8 free (checkpoints at 3 and 6), 8 days later: nothing can be pruned before seq 1, so
+    /// every free record is erased, in spans that end at each checkpoint.
+    /// </summary>
+    private async Task<ChainDatabase> ErasedChainAsync()
     {
-        await using var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 3, fakeClock: true);
+        var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 3, fakeClock: true);
         var start = chain.Audit.Clock.GetUtcNow();
-        // seq 1-2 enterprise, seq 3-8 free (checkpoints at 3 and 6): nothing can be pruned before seq 1, so every
-        // free record is erased, in spans that end at each checkpoint.
         await chain.DeliverAsync(Tenant("ent-t", "enterprise", 365, start));
         await chain.AppendAsync(1, "ent-t");
         await chain.DeliverAsync(Tenant("free-t", "free", 7, start));
         await chain.AppendAsync(5, "free-t");
-        var job = chain.Audit.Services.GetRequiredService<RetentionJob>();
+        var run = await chain.Audit.Services.GetRequiredService<RetentionJob>().RunAsync(start.AddDays(8), TestContext.Current.CancellationToken);
+        Assert.Equal(new RetentionJob.Outcome(null, 6), run);
+        var report = await chain.VerifyAsync();
+        Assert.True(report.Ok, report.Reason);
+        return chain;
+    }
 
-        Assert.Equal(new RetentionJob.Outcome(null, 6), await job.RunAsync(start.AddDays(8), TestContext.Current.CancellationToken));
+    [Fact]
+    public async Task Erasures_end_at_checkpoints_and_the_export_still_verifies_offline()
+    {
+        await using var chain = await ErasedChainAsync();
+        var start = chain.Audit.Clock.GetUtcNow();
+        var job = chain.Audit.Services.GetRequiredService<RetentionJob>();
 
         Assert.Equal([1L, 2], (await chain.RecordsAsync()).Select(r => r.Seq));
         Assert.Equal([(3L, 3L), (4L, 6L), (7L, 8L)], (await chain.ErasuresAsync()).Select(e => (e.FromSeq, e.ToSeq)));
-        var online = await chain.VerifyAsync();
-        Assert.True(online.Ok, online.Reason);
         var export = await chain.ExportAsync();
         Assert.Equal(3, export.Split('\n').Count(line => line.Contains("\"type\":\"erasure\"", StringComparison.Ordinal)));
         var offline = await chain.VerifyExportOfflineAsync(export);
@@ -134,20 +143,6 @@ public sealed class RetentionTests(PlatformInfrastructure infrastructure)
         Assert.Equal([(7L, 8L)], (await chain.ErasuresAsync()).Select(e => (e.FromSeq, e.ToSeq)));
         Assert.True((await chain.VerifyAsync()).Ok);
         Assert.True((await chain.VerifyExportOfflineAsync(await chain.ExportAsync())).Ok);
-    }
-
-    /// <summary>The chain of the test above after its erasures: records 1-2, erasures 3, 4-6 and 7-8.</summary>
-    private async Task<ChainDatabase> ErasedChainAsync()
-    {
-        var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 3, fakeClock: true);
-        var start = chain.Audit.Clock.GetUtcNow();
-        await chain.DeliverAsync(Tenant("ent-t", "enterprise", 365, start));
-        await chain.AppendAsync(1, "ent-t");
-        await chain.DeliverAsync(Tenant("free-t", "free", 7, start));
-        await chain.AppendAsync(5, "free-t");
-        Assert.Equal(6, await chain.Audit.Services.GetRequiredService<RetentionJob>().EraseExpiredAsync(start.AddDays(8), TestContext.Current.CancellationToken));
-        Assert.True((await chain.VerifyAsync()).Ok);
-        return chain;
     }
 
     [Theory]

@@ -44,14 +44,8 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
 
     public void Add(AuditRecord record)
     {
-        if (_broken is not null)
+        if (!CanLink())
         {
-            return;
-        }
-
-        if (!_anchorSigned)
-        {
-            Break(anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint");
             return;
         }
 
@@ -78,14 +72,8 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
     /// </summary>
     public void Add(AuditErasure erasure)
     {
-        if (_broken is not null)
+        if (!CanLink())
         {
-            return;
-        }
-
-        if (!_anchorSigned)
-        {
-            Break(anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint");
             return;
         }
 
@@ -138,6 +126,17 @@ public sealed class ChainVerifier(long anchorSeq = 0, string? anchorHash = null,
 
         _signedThrough = checkpoint.Seq;
         _anchorSigned = true;
+    }
+
+    /// <summary>Whether a link may be checked: nothing broke yet, and the anchor it starts from is signed.</summary>
+    private bool CanLink()
+    {
+        if (_broken is null && !_anchorSigned)
+        {
+            Break(anchorSeq, $"the anchor at seq {anchorSeq} is not backed by a signed checkpoint");
+        }
+
+        return _broken is null;
     }
 
     private void Break(long seq, string reason) => _broken = new VerificationReport(false, _checked, seq, reason, _signedThrough, _erased);
