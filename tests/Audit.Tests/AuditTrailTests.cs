@@ -138,7 +138,7 @@ public sealed class AuditTrailTests(AuditApp app) : IClassFixture<AuditApp>
         {
             await connection.OpenAsync();
             await using var update = new NpgsqlCommand(
-                "update audit.mt_doc_auditrecord set data = jsonb_set(data, '{Outcome}', '\"failed\"') where id = @seq", connection);
+                "update audit.chain_records set outcome = 'failed' where seq = @seq", connection);
             update.Parameters.AddWithValue("seq", victim.Seq);
             Assert.Equal(1, await update.ExecuteNonQueryAsync());
         }

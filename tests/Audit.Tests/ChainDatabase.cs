@@ -103,8 +103,18 @@ public sealed class ChainDatabase : IAsyncDisposable
 
     public async Task<List<AuditRecord>> RecordsAsync()
     {
-        await using var session = Audit.Services.GetRequiredService<IDocumentStore>().QuerySession();
-        return [.. await session.Query<AuditRecord>().OrderBy(r => r.Seq).ToListAsync(TestContext.Current.CancellationToken)];
+        await using var command = Audit.Services.GetRequiredService<NpgsqlDataSource>()
+            .CreateCommand($"select {ChainTable.Columns} from {ChainTable.Name} order by seq");
+        return await ChainTable.ReadAllAsync(command, TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Writes records over whatever is at their seqs, as a forger with database access could.</summary>
+    public async Task OverwriteAsync(IReadOnlyCollection<AuditRecord> records)
+    {
+        await SqlAsync($"delete from {ChainTable.Name} where seq = any(@seqs)", ("seqs", records.Select(r => r.Seq).ToArray()));
+        var next = 0;
+        var insert = System.Text.RegularExpressions.Regex.Replace(ChainTable.InsertSql, @"\?", _ => "@p" + next++);
+        await SqlAsync(insert, [.. ChainTable.InsertValues(records).Select((value, i) => ("p" + i, value))]);
     }
 
     /// <summary>What an operator with database access could do: plain SQL on the audit schema.</summary>

@@ -32,7 +32,7 @@ public sealed class TamperTests(PlatformInfrastructure infrastructure)
     {
         await using var chain = await ChainOfSevenAsync();
 
-        Assert.Equal(1, await chain.SqlAsync("delete from audit.mt_doc_auditrecord where id = 4"));
+        Assert.Equal(1, await chain.SqlAsync("delete from audit.chain_records where seq = 4"));
 
         var report = await chain.VerifyAsync();
         Assert.False(report.Ok);
@@ -44,9 +44,9 @@ public sealed class TamperTests(PlatformInfrastructure infrastructure)
     {
         await using var chain = await ChainOfSevenAsync();
 
-        await chain.SqlAsync("update audit.mt_doc_auditrecord set id = -4 where id = 4");
-        await chain.SqlAsync("update audit.mt_doc_auditrecord set id = 4 where id = 5");
-        await chain.SqlAsync("update audit.mt_doc_auditrecord set id = 5 where id = -4");
+        await chain.SqlAsync("update audit.chain_records set seq = -4 where seq = 4");
+        await chain.SqlAsync("update audit.chain_records set seq = 4 where seq = 5");
+        await chain.SqlAsync("update audit.chain_records set seq = 5 where seq = -4");
 
         var report = await chain.VerifyAsync();
         Assert.False(report.Ok);
@@ -64,19 +64,16 @@ public sealed class TamperTests(PlatformInfrastructure infrastructure)
             "tool.call", "tool:echo", "completed", null, null);
         var entries = records.Skip(3).Select(r => new AuditEntry(r.EventId, r.At, new Actor(r.TenantId, r.KeyId, r.ClientIp),
             r.Action, r.Target, r.Outcome, r.Details, r.TraceId)).Prepend(forged);
-        await using (var session = chain.Audit.Services.GetRequiredService<IDocumentStore>().LightweightSession())
+        var previous = records[2].Hash;
+        var seq = 4L;
+        var rewritten = new List<AuditRecord>();
+        foreach (var entry in entries)
         {
-            var previous = records[2].Hash;
-            var seq = 4L;
-            foreach (var entry in entries)
-            {
-                var record = AuditHasher.Link(seq++, previous, entry);
-                session.Store(record);
-                previous = record.Hash;
-            }
-
-            await session.SaveChangesAsync(TestContext.Current.CancellationToken);
+            rewritten.Add(AuditHasher.Link(seq++, previous, entry));
+            previous = rewritten[^1].Hash;
         }
+
+        await chain.OverwriteAsync(rewritten);
 
         await chain.MoveHeadAsync(8, (await chain.RecordsAsync())[^1].Hash);
 
@@ -93,7 +90,7 @@ public sealed class TamperTests(PlatformInfrastructure infrastructure)
         var records = await chain.RecordsAsync();
 
         // Cut everything after seq 4 and move the head back, so only the checkpoint at 6 remembers the longer chain.
-        await chain.SqlAsync("delete from audit.mt_doc_auditrecord where id > 4");
+        await chain.SqlAsync("delete from audit.chain_records where seq > 4");
         await chain.MoveHeadAsync(4, records[3].Hash);
 
         var report = await chain.VerifyAsync();

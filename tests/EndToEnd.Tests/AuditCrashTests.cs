@@ -57,7 +57,7 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
         {
             await connection.OpenAsync(ct);
             await using var query = new NpgsqlCommand(
-                "select data->>'EventId' from audit.mt_doc_auditrecord where data->>'TenantId' = @tenant", connection);
+                "select event_id::text from audit.chain_records where tenant_id = @tenant", connection);
             query.Parameters.AddWithValue("tenant", tenant);
             var recorded = new List<Guid>();
             await using var reader = await query.ExecuteReaderAsync(ct);
@@ -129,7 +129,7 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
     {
         await using var connection = new NpgsqlConnection(platform.PostgresConnectionString);
         await connection.OpenAsync(ct);
-        await using var count = new NpgsqlCommand("select count(*) from audit.mt_doc_auditrecord where data->>'TenantId' = @tenant", connection);
+        await using var count = new NpgsqlCommand("select count(*) from audit.chain_records where tenant_id = @tenant", connection);
         count.Parameters.AddWithValue("tenant", tenant);
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
@@ -160,7 +160,7 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
         await using var connection = new NpgsqlConnection(platform.PostgresConnectionString);
         await connection.OpenAsync(ct);
         await using var query = new NpgsqlCommand($"""
-            select (select count(*) from audit.mt_doc_auditrecord)
+            select (select count(*) from audit.chain_records)
                  || ' appended, ' || (select count(*) from {Platform.ServiceDefaults.Storage.CritterStackExtensions.TransportSchema}.wolverine_queue_{Platform.ServiceDefaults.Storage.PlatformQueues.Audit})
                  || ' queued, inbox: ' || coalesce((select string_agg(owner_id || '/' || status || '=' || n, ' ') from
                       (select owner_id, status, count(*) n from audit.wolverine_incoming_envelopes group by 1, 2) i), 'empty')

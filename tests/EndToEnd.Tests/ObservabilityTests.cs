@@ -86,7 +86,7 @@ public sealed partial class ObservabilityTests(RunningPlatform platform) : IClas
         await using (var connection = new NpgsqlConnection(platform.PostgresConnectionString))
         {
             await connection.OpenAsync(ct);
-            await using var tamper = new NpgsqlCommand("update audit.mt_doc_auditrecord set data = jsonb_set(data, '{Outcome}', '\"forged\"') where id = 1", connection);
+            await using var tamper = new NpgsqlCommand("update audit.chain_records set outcome = 'forged' where seq = 1", connection);
             await tamper.ExecuteNonQueryAsync(ct);
         }
 

@@ -243,7 +243,7 @@ public static class AuditBench
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync().ConfigureAwait(false);
         long lastSeq;
-        await using (var head = new NpgsqlCommand("select coalesce(max(id), 0) from audit.mt_doc_auditrecord", connection))
+        await using (var head = new NpgsqlCommand($"select coalesce(max(seq), 0) from {ChainTable.Name}", connection))
         {
             lastSeq = (long)(await head.ExecuteScalarAsync().ConfigureAwait(false))!;
         }
@@ -268,7 +268,7 @@ public static class AuditBench
 
         var deadline = Stopwatch.StartNew();
         await using var poll = new NpgsqlCommand(
-            "select id, data->>'At' from audit.mt_doc_auditrecord where id > @after and data->>'TenantId' = @tenant order by id", connection);
+            $"select seq, at from {ChainTable.Name} where seq > @after and tenant_id = @tenant order by seq", connection);
         poll.Parameters.AddWithValue("tenant", tenant);
         var after = poll.Parameters.AddWithValue("after", lastSeq);
         while (lags.Count < total && deadline.Elapsed < LagPhase + TimeSpan.FromMinutes(3))
@@ -280,7 +280,7 @@ public static class AuditBench
                 while (await reader.ReadAsync().ConfigureAwait(false))
                 {
                     lastSeq = reader.GetInt64(0);
-                    lags.Add((seen - DateTimeOffset.Parse(reader.GetString(1), CultureInfo.InvariantCulture)).TotalMilliseconds);
+                    lags.Add((seen - reader.GetFieldValue<DateTimeOffset>(1)).TotalMilliseconds);
                 }
             }
 

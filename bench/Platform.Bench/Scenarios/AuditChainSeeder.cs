@@ -22,7 +22,6 @@ internal sealed class AuditChainSeeder : IDisposable
 {
     public const int EveryRecords = 1_000;
 
-    private static readonly string RecordType = typeof(AuditRecord).FullName!;
     private static readonly string CheckpointType = typeof(AuditCheckpoint).FullName!;
     private static readonly string HeadType = typeof(ChainHead).FullName!;
 
@@ -77,16 +76,14 @@ internal sealed class AuditChainSeeder : IDisposable
         var hash = headHash;
         var start = DateTimeOffset.UtcNow.AddHours(-1);
         await using (var copy = await connection.BeginBinaryImportAsync(
-            "copy audit.mt_doc_auditrecord (id, data, mt_dotnet_type) from stdin (format binary)").ConfigureAwait(false))
+            $"copy {ChainTable.Name} ({ChainTable.Columns}) from stdin (format binary)").ConfigureAwait(false))
         {
             for (var seq = headSeq + 1; seq <= totalRecords; seq++)
             {
                 var record = AuditHasher.Link(seq, hash, Entry(seq, start));
                 hash = record.Hash;
-                await copy.StartRowAsync().ConfigureAwait(false);
-                await copy.WriteAsync(seq, NpgsqlDbType.Bigint).ConfigureAwait(false);
-                await copy.WriteAsync(JsonSerializer.Serialize(record), NpgsqlDbType.Jsonb).ConfigureAwait(false);
-                await copy.WriteAsync(RecordType, NpgsqlDbType.Varchar).ConfigureAwait(false);
+                await copy.WriteRowAsync(default, record.Seq, record.At, record.EventId, record.TenantId, record.KeyId, record.ClientIp, record.Action,
+                    record.Target, record.Outcome, record.Details, record.TraceId, record.PrevHash, record.Hash).ConfigureAwait(false);
                 seeded?.Invoke(record);
                 if (seq % EveryRecords == 0)
                 {
@@ -127,7 +124,7 @@ internal sealed class AuditChainSeeder : IDisposable
         }
 
         await transaction.CommitAsync().ConfigureAwait(false);
-        await using (var analyze = new NpgsqlCommand("analyze audit.mt_doc_auditrecord; analyze audit.mt_doc_auditcheckpoint", connection))
+        await using (var analyze = new NpgsqlCommand($"analyze {ChainTable.Name}; analyze audit.mt_doc_auditcheckpoint", connection))
         {
             await analyze.ExecuteNonQueryAsync().ConfigureAwait(false);
         }

@@ -35,7 +35,7 @@ public static class AuditApi
     /// A tenant key with <c>audit:read</c> sees only its own tenant; <c>admin</c> sees all.
     /// </summary>
     public static async Task<Results<Ok<AuditRecordsPage>, ProblemHttpResult>> ListRecordsAsync(
-        ClaimsPrincipal user, IQuerySession session, CancellationToken ct,
+        ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct,
         string? tenant = null, string? keyId = null, string? tool = null, string? action = null, string? outcome = null,
         DateTimeOffset? from = null, DateTimeOffset? to = null, string? cursor = null, int limit = 100)
     {
@@ -60,16 +60,24 @@ public static class AuditApi
 
         tenant = scoped;
 
-        IQueryable<AuditRecord> query = session.Query<AuditRecord>().Where(r => r.Seq > after);
-        if (tenant is not null) query = query.Where(r => r.TenantId == tenant);
-        if (keyId is not null) query = query.Where(r => r.KeyId == keyId);
-        if (tool is not null) query = query.Where(r => r.Target == "tool:" + tool);
-        if (action is not null) query = query.Where(r => r.Action == action);
-        if (outcome is not null) query = query.Where(r => r.Outcome == outcome);
-        if (from is not null) query = query.Where(r => r.At >= from.Value);
-        if (to is not null) query = query.Where(r => r.At < to.Value);
+        await using var command = database.CreateCommand();
+        var sql = new System.Text.StringBuilder($"select {ChainTable.Columns} from {ChainTable.Name} where seq > $1");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
+        void Where<T>(string condition, T value)
+        {
+            command.Parameters.Add(new NpgsqlParameter<T> { TypedValue = value });
+            sql.Append(System.Globalization.CultureInfo.InvariantCulture, $" and {condition} ${command.Parameters.Count}");
+        }
 
-        var records = await query.OrderBy(r => r.Seq).Take(limit).ToListAsync(ct).ConfigureAwait(false);
+        if (tenant is not null) Where("tenant_id =", tenant);
+        if (keyId is not null) Where("key_id =", keyId);
+        if (tool is not null) Where("target =", "tool:" + tool);
+        if (action is not null) Where("action =", action);
+        if (outcome is not null) Where("outcome =", outcome);
+        if (from is not null) Where("at >=", from.Value.ToUniversalTime());
+        if (to is not null) Where("at <", to.Value.ToUniversalTime());
+        command.CommandText = sql.Append(System.Globalization.CultureInfo.InvariantCulture, $" order by seq limit {limit}").ToString();
+        var records = await ChainTable.ReadAllAsync(command, ct).ConfigureAwait(false);
         var next = records.Count == limit ? records[^1].Seq.ToString(System.Globalization.CultureInfo.InvariantCulture) : null;
         return TypedResults.Ok(new AuditRecordsPage(records, next));
     }

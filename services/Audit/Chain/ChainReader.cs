@@ -19,15 +19,14 @@ public sealed record ChainFilter(string? TenantId, DateTimeOffset? From, DateTim
 /// (they reveal a truncated tail), in seq-range pages streamed row by row, so memory stays constant.
 /// </summary>
 /// <remarks>
-/// The tables are Marten's documents (<c>mt_doc_*</c>, the JSON in <c>data</c>, the seq in <c>id</c>); the writer and
-/// the record API keep using Marten, so the document mapping in Extensions stays the single source of the schema.
+/// Records come from <see cref="ChainTable"/>; checkpoints, erasures, the head and the anchor are Marten documents
+/// (<c>mt_doc_*</c>, the JSON in <c>data</c>, the seq in <c>id</c>), few enough that their JSON costs nothing.
 /// </remarks>
 public sealed class ChainReader : IAsyncDisposable
 {
     /// <summary>Seqs per page: each page is one index range scan, streamed; small pages only add round trips.</summary>
     public const int PageSize = 50_000;
 
-    private const string Records = "audit.mt_doc_auditrecord";
     private const string Checkpoints = "audit.mt_doc_auditcheckpoint";
     private const string Erasures = "audit.mt_doc_auditerasure";
 
@@ -131,21 +130,21 @@ public sealed class ChainReader : IAsyncDisposable
         long afterSeq, ChainFilter? filter, int pageSize, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         long lastRecord;
-        await using (var last = new NpgsqlCommand($"select coalesce(max(id), 0) from {Records}", _connection, _transaction))
+        await using (var last = new NpgsqlCommand($"select coalesce(max(seq), 0) from {ChainTable.Name}", _connection, _transaction))
         {
             lastRecord = (long)(await last.ExecuteScalarAsync(ct).ConfigureAwait(false))!;
         }
 
         // Positional parameters after $1 (after) and $2 (up to), in the order Page adds them.
         var next = 3;
-        var recordFilter = (filter?.TenantId is null ? "" : $" and data ->> 'TenantId' = ${next++}")
-            + (filter?.From is null ? "" : $" and audit.mt_immutable_timestamptz(data ->> 'At') >= ${next++}")
-            + (filter?.To is null ? "" : $" and audit.mt_immutable_timestamptz(data ->> 'At') < ${next++}");
+        var recordFilter = (filter?.TenantId is null ? "" : $" and tenant_id = ${next++}")
+            + (filter?.From is null ? "" : $" and at >= ${next++}")
+            + (filter?.To is null ? "" : $" and at < ${next++}");
         NpgsqlBatch Page(long after, long upTo)
         {
             var erasureQuery = new NpgsqlBatchCommand($"select data from {Erasures} where id > $1 and id <= $2 order by id");
             var checkpointQuery = new NpgsqlBatchCommand($"select data from {Checkpoints} where id > $1 and id <= $2 order by id");
-            var recordQuery = new NpgsqlBatchCommand($"select {RecordColumns} from {Records} where id > $1 and id <= $2{recordFilter} order by id");
+            var recordQuery = new NpgsqlBatchCommand($"select {ChainTable.Columns} from {ChainTable.Name} where seq > $1 and seq <= $2{recordFilter} order by seq");
             foreach (var command in (NpgsqlBatchCommand[])[erasureQuery, checkpointQuery, recordQuery])
             {
                 command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = after });
@@ -188,13 +187,14 @@ public sealed class ChainReader : IAsyncDisposable
             var pending = 0;
             while (await reader.ReadAsync(ct).ConfigureAwait(false))
             {
-                var seq = reader.GetInt64(0);
+                var record = ChainTable.Read(reader);
+                var seq = record.Seq;
                 while (pending < signed.Count && signed[pending].Seq < seq)
                 {
                     yield return signed[pending++].Item;
                 }
 
-                yield return ReadRecord(reader, seq);
+                yield return record;
                 while (pending < signed.Count && signed[pending].Seq == seq)
                 {
                     yield return signed[pending++].Item;
@@ -211,24 +211,6 @@ public sealed class ChainReader : IAsyncDisposable
                 yield break;
             }
         }
-    }
-
-    /// <summary>
-    /// A record's fields taken out of its document by PostgreSQL: cheaper for the server than rendering the whole
-    /// document as JSON text, and no JSON parsing here.
-    /// </summary>
-    private const string RecordColumns =
-        "id, data ->> 'At', data ->> 'EventId', data ->> 'TenantId', data ->> 'KeyId', data ->> 'ClientIp', data ->> 'Action', "
-        + "data ->> 'Target', data ->> 'Outcome', data ->> 'Details', data ->> 'TraceId', data ->> 'PrevHash', data ->> 'Hash'";
-
-    private static AuditRecord ReadRecord(NpgsqlDataReader reader, long seq)
-    {
-        string? Text(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
-        string Required(int ordinal) => Text(ordinal) ?? throw new InvalidDataException($"Audit record {seq} has no {reader.GetName(ordinal)}.");
-        // Marten wrote the time with System.Text.Json (ISO 8601 with an offset), which this parses exactly.
-        var at = DateTimeOffset.Parse(Required(1), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.RoundtripKind);
-        return new AuditRecord(seq, at, Guid.Parse(Required(2)), Text(3), Text(4), Text(5), Required(6), Required(7), Required(8), Text(9), Text(10),
-            Required(11), Required(12));
     }
 
     private async Task<T?> DocumentAsync<T>(string table, string id, CancellationToken ct) where T : class

@@ -116,7 +116,7 @@ public sealed partial class ChainWriter(
         var session = outbox.Session!;
 
         var ids = batch.Select(p => p.Entry.EventId).Distinct().ToArray();
-        var known = (await session.Query<AuditRecord>().Where(r => ids.Contains(r.EventId)).Select(r => r.EventId).ToListAsync(ct).ConfigureAwait(false))
+        var known = (await session.QueryAsync<Guid>($"select event_id from {ChainTable.Name} where event_id = any(?)", ct, ids).ConfigureAwait(false))
             .ToHashSet();
         // Event time within one batch: handlers run in parallel, so arrival order inside a batch is a race, while
         // the events of one producer (a key issued, then revoked) carry increasing times.
@@ -135,7 +135,6 @@ public sealed partial class ChainWriter(
             head.Seq = record.Seq;
             head.Hash = record.Hash;
             records.Add(record);
-            session.Insert(record);
             if (item.Retention is { } retention)
             {
                 session.Store(retention);
@@ -149,6 +148,7 @@ public sealed partial class ChainWriter(
 
         // A second writer could only fork the chain by overwriting the head; its optimistic concurrency turns that
         // into a failed batch, which Wolverine retries.
+        session.QueueSqlCommand(ChainTable.InsertSql, ChainTable.InsertValues(records));
         session.Store(head);
         await EnqueueWebhooksAsync(session, outbox, records, ct).ConfigureAwait(false);
         await session.SaveChangesAsync(ct).ConfigureAwait(false);

@@ -67,11 +67,8 @@ internal static class Extensions
         builder.AddCritterStack(Schema,
             marten =>
             {
-                marten.Schema.For<AuditRecord>()
-                    .Identity(r => r.Seq)
-                    .UniqueIndex(r => r.EventId)
-                    .Index(r => r.TenantId)
-                    .Index(r => r.At);
+                // Records are a plain typed table, not documents: verify and export read all of them (ChainTable).
+                marten.Storage.ExtendedSchemaObjects.Add(ChainTable.Definition());
                 // A second writer could only fork the chain by overwriting the head; optimistic concurrency
                 // turns that into a retry instead.
                 marten.Schema.For<ChainHead>().UseOptimisticConcurrency(true);
@@ -99,5 +96,7 @@ internal static class Extensions
                         return ValueTask.CompletedTask;
                     }, "count the webhook dead letter");
             });
+        // After the Critter Stack's schema setup (registered above), which creates the chain table it moves into.
+        builder.Services.AddHostedService<LegacyRecordMigration>();
     }
 }

@@ -1,4 +1,5 @@
 using Marten;
+using Npgsql;
 using Microsoft.Extensions.Options;
 using Platform.Audit.Chain;
 using Platform.Audit.Checkpoints;
@@ -84,15 +85,14 @@ public sealed partial class RetentionJob(
         }
 
         var current = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint;
-        long? oldestKept = null;
+        var keptFrom = head.Seq + 1;
         foreach (var period in await PeriodsAsync(session, now, ct).ConfigureAwait(false))
         {
-            var cutOff = period.CutOff;
-            var first = await period.Of(session.Query<AuditRecord>()).Where(r => r.At > cutOff).OrderBy(r => r.Seq).FirstOrDefaultAsync(ct).ConfigureAwait(false);
-            oldestKept = first is null ? oldestKept : Math.Min(oldestKept ?? long.MaxValue, first.Seq);
+            var first = await SelectAsync(session, $"select seq from {ChainTable.Name} where at > $1 and {period.Governs} order by seq limit 1",
+                reader => reader.GetInt64(0), ct, period.CutOff, period.TenantIds).ConfigureAwait(false);
+            keptFrom = first is [var seq, ..] ? Math.Min(keptFrom, seq) : keptFrom;
         }
 
-        var keptFrom = oldestKept ?? head.Seq + 1;
         var anchor = await session.Query<AuditCheckpoint>().Where(c => c.Seq < keptFrom && c.Seq <= head.Seq)
             .OrderByDescending(c => c.Seq).FirstOrDefaultAsync(ct).ConfigureAwait(false);
         if (anchor is null || (current is not null && anchor.Seq <= current.Seq))
@@ -100,14 +100,14 @@ public sealed partial class RetentionJob(
             return null;
         }
 
-        var seq = anchor.Seq;
-        session.DeleteWhere<AuditRecord>(r => r.Seq <= seq);
-        session.DeleteWhere<AuditCheckpoint>(c => c.Seq < seq);
+        var anchorSeq = anchor.Seq;
+        session.QueueSqlCommand($"delete from {ChainTable.Name} where seq <= ?", anchorSeq);
+        session.DeleteWhere<AuditCheckpoint>(c => c.Seq < anchorSeq);
         // Erasures are split at checkpoints, so none straddles the anchor.
-        session.DeleteWhere<AuditErasure>(e => e.ToSeq <= seq);
+        session.DeleteWhere<AuditErasure>(e => e.ToSeq <= anchorSeq);
         session.Store(new ChainAnchor { Checkpoint = anchor });
         await session.SaveChangesAsync(ct).ConfigureAwait(false);
-        LogPruned(logger, seq);
+        LogPruned(logger, anchorSeq);
         return anchor;
     }
 
@@ -125,12 +125,13 @@ public sealed partial class RetentionJob(
         {
             await using var session = await LockedSessionAsync(ct).ConfigureAwait(false);
             var anchorSeq = (await session.LoadAsync<ChainAnchor>(ChainAnchor.SingletonId, ct).ConfigureAwait(false))?.Checkpoint.Seq ?? 0;
-            var expired = new List<AuditRecord>();
+            var expired = new List<(long Seq, string PrevHash, string Hash)>();
             foreach (var period in await PeriodsAsync(session, now, ct).ConfigureAwait(false))
             {
-                var cutOff = period.CutOff;
-                expired.AddRange(await period.Of(session.Query<AuditRecord>()).Where(r => r.At <= cutOff && r.Seq > anchorSeq)
-                    .OrderBy(r => r.Seq).Take(EraseBatch).ToListAsync(ct).ConfigureAwait(false));
+                expired.AddRange(await SelectAsync(session,
+                    $"select seq, prev_hash, hash from {ChainTable.Name} where at <= $1 and {period.Governs} and seq > $3 order by seq limit {EraseBatch}",
+                    reader => (reader.GetInt64(0), reader.GetString(1), reader.GetString(2)), ct, period.CutOff, period.TenantIds, anchorSeq)
+                    .ConfigureAwait(false));
             }
 
             if (expired.Count == 0)
@@ -155,7 +156,7 @@ public sealed partial class RetentionJob(
             }
 
             var seqs = expired.Select(r => r.Seq).ToArray();
-            session.DeleteWhere<AuditRecord>(r => r.Seq.IsOneOf(seqs));
+            session.QueueSqlCommand($"delete from {ChainTable.Name} where seq = any(?)", seqs);
             await session.SaveChangesAsync(ct).ConfigureAwait(false);
             erased += seqs.Length;
             LogErased(logger, seqs.Length, first, last);
@@ -173,9 +174,7 @@ public sealed partial class RetentionJob(
         try
         {
             await session.BeginTransactionAsync(ct).ConfigureAwait(false);
-            await using var command = new Npgsql.NpgsqlCommand("select pg_advisory_xact_lock($1)", (Npgsql.NpgsqlConnection)session.Connection!);
-            command.Parameters.Add(new Npgsql.NpgsqlParameter<long> { TypedValue = LockKey });
-            await command.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await SelectAsync(session, "select pg_advisory_xact_lock($1)", _ => 0, ct, LockKey).ConfigureAwait(false);
             return session;
         }
         catch
@@ -185,8 +184,11 @@ public sealed partial class RetentionJob(
         }
     }
 
-    /// <summary>One retention period and the records it governs.</summary>
-    private sealed record Period(DateTimeOffset CutOff, Func<IQueryable<AuditRecord>, IQueryable<AuditRecord>> Of);
+    /// <summary>
+    /// One retention period and the records it governs: <see cref="Governs"/> is SQL over <c>tenant_id</c> whose
+    /// parameter <c>$2</c> is <see cref="TenantIds"/>.
+    /// </summary>
+    private sealed record Period(DateTimeOffset CutOff, string Governs, string[] TenantIds);
 
     /// <summary>
     /// The retention periods in use: one per distinct plan retention Audit knows (with its tenants), and the default
@@ -195,15 +197,31 @@ public sealed partial class RetentionJob(
     private async Task<List<Period>> PeriodsAsync(IQuerySession session, DateTimeOffset now, CancellationToken ct)
     {
         var known = await session.Query<TenantRetention>().Where(t => t.Days != null).ToListAsync(ct).ConfigureAwait(false);
-        var periods = known.GroupBy(t => t.Days!.Value).Select(days =>
-        {
-            var tenants = days.Select(t => t.Id).ToArray();
-            return new Period(now.AddDays(-days.Key), records => records.Where(r => r.TenantId.IsOneOf(tenants)));
-        }).ToList();
-        var knownIds = known.Select(t => t.Id).ToArray();
-        periods.Add(new Period(now.AddDays(-options.Value.Days),
-            records => knownIds.Length == 0 ? records : records.Where(r => r.TenantId == null || !r.TenantId.IsOneOf(knownIds))));
+        var periods = known.GroupBy(t => t.Days!.Value)
+            .Select(days => new Period(now.AddDays(-days.Key).ToUniversalTime(), "tenant_id = any($2)", [.. days.Select(t => t.Id)]))
+            .ToList();
+        periods.Add(new Period(now.AddDays(-options.Value.Days).ToUniversalTime(), "(tenant_id is null or tenant_id <> all($2))", [.. known.Select(t => t.Id)]));
         return periods;
+    }
+
+    /// <summary>A query on the session's connection, inside its transaction (and so under the job's lock).</summary>
+    private static async Task<List<T>> SelectAsync<T>(
+        IDocumentSession session, string sql, Func<NpgsqlDataReader, T> read, CancellationToken ct, params object[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, (NpgsqlConnection)session.Connection!);
+        foreach (var value in parameters)
+        {
+            command.Parameters.Add(new NpgsqlParameter { Value = value });
+        }
+
+        var rows = new List<T>();
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
     }
 
     [LoggerMessage(LogLevel.Information, "Pruned audit records through seq {Seq}; its checkpoint is the chain's new anchor")]
