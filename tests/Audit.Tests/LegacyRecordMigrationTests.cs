@@ -44,3 +44,17 @@ public sealed class LegacyRecordMigrationTests(PlatformInfrastructure infrastruc
         Assert.Equal(3, report.Checked);
     }
 }
+
+public sealed class ChainTableTests(PlatformInfrastructure infrastructure)
+{
+    [Fact]
+    public async Task Table_created_at_startup_matches_its_definition_so_restarts_migrate_nothing()
+    {
+        await using var chain = await ChainDatabase.StartAsync(infrastructure);
+        await using var connection = await chain.Audit.Services.GetRequiredService<NpgsqlDataSource>().OpenConnectionAsync(TestContext.Current.CancellationToken);
+
+        var delta = await ChainTable.Definition().FindDeltaAsync(connection, TestContext.Current.CancellationToken);
+
+        Assert.Equal(Weasel.Core.SchemaPatchDifference.None, delta.Difference);
+    }
+}

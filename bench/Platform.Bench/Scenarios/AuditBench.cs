@@ -89,7 +89,7 @@ public static class AuditBench
         // own row, and the runs measure the steady state, as the growth scenario does.
         Console.WriteLine("audit verify and export, warm-up");
         var (coldLength, coldSeconds) = await VerifyAsync(http).ConfigureAwait(false);
-        results.AddSingle(Scenario, "GET /audit/verify, first after start (not counted in the runs)", "records/s", coldLength / coldSeconds);
+        results.AddSingle(Scenario, "first GET /audit/verify after start (not counted in the runs)", "records/s", coldLength / coldSeconds);
         await using (var export = await http.GetStreamAsync(new Uri("/audit/export?format=ndjson", UriKind.Relative)).ConfigureAwait(false))
         {
             await export.CopyToAsync(Stream.Null).ConfigureAwait(false);
