@@ -87,16 +87,6 @@ public sealed class WebhookTests(WebhookAuditApp app) : IClassFixture<WebhookAud
 
     public sealed record CreatedHook(Guid Id, string Secret);
 
-    private static async Task Until(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, what);
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
-    }
-
     /// <summary>The receiver side of docs/audit-chain.md: recompute, compare in constant time, reject stale timestamps.</summary>
     private static bool SignatureIsValid(string header, string body, string secret, DateTimeOffset now)
     {
@@ -119,7 +109,7 @@ public sealed class WebhookTests(WebhookAuditApp app) : IClassFixture<WebhookAud
         var hook = await RegisterAsync(tenant, receiver.Url, "tool.*");
 
         await app.DeliverAsync(ChainDatabase.Call(tenant));
-        await Until(() => !receiver.Received.IsEmpty, "no delivery arrived");
+        await Poll.UntilAsync(() => !receiver.Received.IsEmpty, TimeSpan.FromSeconds(15), "a delivery arrived", TimeSpan.FromMilliseconds(50));
 
         var (signature, body) = receiver.Received.Single();
         Assert.True(SignatureIsValid(signature, body, hook.Secret, DateTimeOffset.UtcNow));
@@ -138,7 +128,7 @@ public sealed class WebhookTests(WebhookAuditApp app) : IClassFixture<WebhookAud
 
         await app.DeliverAsync(ChainDatabase.Call(tenant));
 
-        await Until(() => !receiver.Received.IsEmpty, "the third attempt did not arrive");
+        await Poll.UntilAsync(() => !receiver.Received.IsEmpty, TimeSpan.FromSeconds(15), "the third attempt arrived", TimeSpan.FromMilliseconds(50));
         Assert.Equal(3, receiver.Attempts);
     }
 

@@ -4,26 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Auth.Keys;
 using Platform.Auth.Verification;
+using Platform.Testing;
 
 namespace Platform.Auth.Tests;
 
 public sealed class VerificationSideEffectTests(AuthApp app) : IClassFixture<AuthApp>
 {
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done)
-    {
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(20);
-        while (true)
-        {
-            var value = await probe();
-            if (done(value) || DateTimeOffset.UtcNow > deadline)
-            {
-                return value;
-            }
-
-            await Task.Delay(100);
-        }
-    }
-
     [Fact]
     public async Task Last_used_time_is_written_at_most_once_a_minute_per_key()
     {
@@ -34,7 +20,7 @@ public sealed class VerificationSideEffectTests(AuthApp app) : IClassFixture<Aut
 
         var firstUse = app.Host.Clock.GetUtcNow();
         await app.VerifyAsync(issued.Key);
-        Assert.Equal(firstUse, await EventuallyAsync(LastUsedAsync, v => v is not null));
+        Assert.Equal(firstUse, await Poll.ValueAsync(LastUsedAsync, v => v is not null, TimeSpan.FromSeconds(20)));
 
         app.Host.Clock.Advance(TimeSpan.FromSeconds(30));
         await app.VerifyAsync(issued.Key);
@@ -42,7 +28,7 @@ public sealed class VerificationSideEffectTests(AuthApp app) : IClassFixture<Aut
         var minuteLater = app.Host.Clock.GetUtcNow();
         await app.VerifyAsync(issued.Key);
 
-        Assert.Equal(minuteLater, await EventuallyAsync(LastUsedAsync, v => v == minuteLater));
+        Assert.Equal(minuteLater, await Poll.ValueAsync(LastUsedAsync, v => v == minuteLater, TimeSpan.FromSeconds(20)));
     }
 
     [Fact]
@@ -56,7 +42,7 @@ public sealed class VerificationSideEffectTests(AuthApp app) : IClassFixture<Aut
 
         await app.Host.Services.GetRequiredService<AuthenticationFailureAggregator>().FlushAsync();
 
-        Assert.Equal(before + 1, await EventuallyAsync(CountQueuedFailuresAsync, n => n >= before + 1));
+        Assert.Equal(before + 1, await Poll.ValueAsync(CountQueuedFailuresAsync, n => n >= before + 1, TimeSpan.FromSeconds(20)));
     }
 
     [Fact]

@@ -47,6 +47,9 @@ public sealed class PostgresRestartTests(PlatformWithStoppablePostgres platform)
 {
     private const int Callers = 16;
 
+    /// <summary>How long each phase of the drill may take on a loaded CI machine.</summary>
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
     private sealed record Answer(string Message, HttpStatusCode Status, bool Echoed, bool HasRetryAfter, string Body, long StartedMs, long EndedMs)
     {
         /// <summary>
@@ -80,14 +83,14 @@ public sealed class PostgresRestartTests(PlatformWithStoppablePostgres platform)
             }
         }, CancellationToken.None)).ToList();
 
-        await UntilAsync(() => answers.Count(a => a.Echoed) >= 20, "calls succeed before the outage");
+        await Poll.UntilAsync(() => answers.Count(a => a.Echoed) >= 20, Patience, "calls succeed before the outage");
         var stopped = clock.ElapsedMilliseconds;
         await platform.Postgres.StopAsync();
         var down = clock.ElapsedMilliseconds;
-        await UntilAsync(() => answers.Count(a => a.StartedMs > down) >= 20, "calls are answered during the outage");
+        await Poll.UntilAsync(() => answers.Count(a => a.StartedMs > down) >= 20, Patience, "calls are answered during the outage");
         var restarting = clock.ElapsedMilliseconds;
         await platform.Postgres.StartAsync();
-        await UntilAsync(() => answers.Any(a => a.StartedMs > restarting && a.Echoed), "calls succeed again after PostgreSQL is back");
+        await Poll.UntilAsync(() => answers.Any(a => a.StartedMs > restarting && a.Echoed), Patience, "calls succeed again after PostgreSQL is back");
         await stopCalling.CancelAsync();
         await Task.WhenAll(callers);
 
@@ -113,7 +116,7 @@ public sealed class PostgresRestartTests(PlatformWithStoppablePostgres platform)
         var echoed = answers.Where(a => a.Echoed).Select(a => a.Message).ToHashSet(StringComparer.Ordinal);
         using var audit = platform.Client(PlatformModel.Audit, platform.AdminKey);
         Dictionary<string, int> recorded = [];
-        await UntilAsync(async () => echoed.All((recorded = await E2E.AuditedMessagesAsync(audit, tenant, ct)).ContainsKey), "every answered call is audited");
+        await Poll.UntilAsync(async () => echoed.All((recorded = await E2E.AuditedMessagesAsync(audit, tenant, ct)).ContainsKey), Patience, "every answered call is audited");
         Assert.All(echoed, m => Assert.Equal(1, recorded[m]));
         var report = await audit.GetFromJsonAsync<JsonElement>("/audit/verify", ct);
         Assert.True(report.GetProperty("ok").GetBoolean(), report.ToString());
@@ -143,17 +146,4 @@ public sealed class PostgresRestartTests(PlatformWithStoppablePostgres platform)
             text,
             started, clock.ElapsedMilliseconds);
     }
-
-    private static Task UntilAsync(Func<bool> condition, string what) => UntilAsync(() => Task.FromResult(condition()), what);
-
-    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(90), $"timed out waiting until {what}");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-    }
-
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
@@ -99,13 +98,14 @@ public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : ICla
 
         // Both processes find Redis again on their own (circuit cooldown, then one probe): the fail-closed one admits
         // again, which it can only do with Redis, and each reports its recovery once.
-        var recovered = await EventuallyAsync(async () =>
+        var recovered = await Poll.ValueAsync(async () =>
         {
             await E2E.PostAsync(failOpen, key, E2E.EchoCall(0), ct);
             var admitted = (await E2E.PostAsync(failClosed, key, E2E.EchoCall(0), ct)).StatusCode == HttpStatusCode.OK;
             var records = await RecordsAsync(audit, "ratelimit.redis_recovered", ct);
             return admitted && records.Any(r => Target(r) == openNode) && records.Any(r => Target(r) == closedNode) ? records : null;
-        }, TimeSpan.FromSeconds(60));
+        }, records => records is not null, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(200));
+        Assert.True(recovered is not null, "not recovered before the deadline");
 
         // Recovery is published after the outage's reports, in order, so every report is in the chain by now: one per
         // mode and process, however many requests each mode decided.
@@ -155,20 +155,4 @@ public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : ICla
 
     private static async Task<List<JsonElement>> RecordsAsync(HttpClient audit, string action, CancellationToken ct) =>
         [.. (await audit.GetFromJsonAsync<JsonElement>($"/audit/records?action={action}&limit=500", ct)).GetProperty("records").EnumerateArray()];
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T?>> probe, TimeSpan timeout)
-        where T : class
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            if (await probe() is { } value)
-            {
-                return value;
-            }
-
-            Assert.True(deadline.Elapsed < timeout, "not recovered before the deadline");
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
-    }
 }

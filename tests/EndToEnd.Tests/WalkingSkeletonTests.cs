@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
 
@@ -31,11 +32,11 @@ public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixtu
         }
 
         using var audit = platform.Client("audit", platform.AdminKey);
-        var record = await EventuallyAsync(async () =>
+        var record = await Poll.ValueAsync(async () =>
         {
             var page = await audit.GetFromJsonAsync<JsonElement>($"/audit/records?keyId={keyId}&action=tool.call", ct);
             return page.GetProperty("records").EnumerateArray().FirstOrDefault();
-        }, r => r.ValueKind == JsonValueKind.Object);
+        }, r => r.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(20));
 
         Assert.Equal("acme", record.GetProperty("tenantId").GetString());
         Assert.Equal("tool:echo", record.GetProperty("target").GetString());
@@ -125,9 +126,9 @@ public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixtu
 
         using var audit = platform.Client("audit", platform.AdminKey);
         var keyId = issued.GetProperty("apiKey").GetProperty("keyId").GetString();
-        var record = await EventuallyAsync(async () =>
+        var record = await Poll.ValueAsync(async () =>
             (await audit.GetFromJsonAsync<JsonElement>($"/audit/records?keyId={keyId}&action=tool.call", ct)).GetProperty("records").EnumerateArray().FirstOrDefault(),
-            r => r.ValueKind == JsonValueKind.Object);
+            r => r.ValueKind == JsonValueKind.Object, TimeSpan.FromSeconds(20));
 
         Assert.Equal(traceId, record.GetProperty("traceId").GetString());
     }
@@ -158,21 +159,6 @@ public sealed class WalkingSkeletonTests(RunningPlatform platform) : IClassFixtu
             TransportMode = HttpTransportMode.StreamableHttp,
         }, http, null, ownsHttpClient: true);
         return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
-    }
-
-    private static async Task<T> EventuallyAsync<T>(Func<Task<T>> probe, Func<T, bool> done)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            var value = await probe();
-            if (done(value) || deadline.Elapsed > TimeSpan.FromSeconds(20))
-            {
-                return value;
-            }
-
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
     }
 }
 

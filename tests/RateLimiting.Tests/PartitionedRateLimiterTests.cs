@@ -1,5 +1,6 @@
 using System.Threading.RateLimiting;
 using StackExchange.Redis;
+using Platform.Testing;
 
 namespace Platform.RateLimiting.Tests;
 
@@ -47,10 +48,10 @@ public sealed class PartitionedRateLimiterTests(Platform.Testing.PlatformInfrast
 
         held.Dispose();
 
-        await TestRedis.WaitUntilAsync(async () =>
+        await Poll.UntilAsync(async () =>
         {
             using var lease = await limiter.AcquireAsync(request, cancellationToken: ct);
             return lease.IsAcquired;
-        }, TimeSpan.FromSeconds(5));
+        }, TimeSpan.FromSeconds(5), "the released lease is acquired again", TimeSpan.FromMilliseconds(50));
     }
 }

@@ -1,4 +1,5 @@
 using StackExchange.Redis;
+using Platform.Testing;
 
 namespace Platform.RateLimiting.Tests;
 
@@ -151,9 +152,9 @@ public abstract class RateLimitScenarios
         Assert.True((await limiter.AcquireAsync(TestRedis.Request(tenant, policy), ct)).IsAllowed);
 
         // The holders "die" without releasing; their leases expire.
-        await TestRedis.WaitUntilAsync(
+        await Poll.UntilAsync(
             async () => (await limiter.AcquireAsync(TestRedis.Request(tenant, policy), ct)).IsAllowed,
-            TimeSpan.FromSeconds(5));
+            TimeSpan.FromSeconds(5), "the unreleased leases expired", TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]
@@ -185,9 +186,9 @@ public abstract class RateLimitScenarios
         var ttl = (long)await Redis.GetDatabase().ExecuteAsync("PTTL", RateLimitKeys.Concurrency(tenant, "k1"));
         Assert.InRange(ttl, 1, (long)timeout.TotalMilliseconds);
 
-        await TestRedis.WaitUntilAsync(
+        await Poll.UntilAsync(
             async () => (await survivor.AcquireAsync(TestRedis.Request(tenant, policy), ct)).IsAllowed,
-            timeout + TimeSpan.FromSeconds(5));
+            timeout + TimeSpan.FromSeconds(5), "the killed process's leases expired", TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Platform.Provisioning;
 using StackExchange.Redis;
+using Platform.Testing;
 
 namespace Platform.RateLimiting.Tests;
 
@@ -67,7 +68,7 @@ public sealed class RedisFailureTests : IAsyncLifetime
         Assert.Equal([true, true, true, false], local.Select(d => d.IsAllowed));
 
         await _server.StartAsync();
-        await TestRedis.WaitUntilAsync(async () => _redis!.IsConnected && await PingsAsync(), TimeSpan.FromSeconds(15));
+        await Poll.UntilAsync(async () => _redis!.IsConnected && await PingsAsync(), TimeSpan.FromSeconds(15), "Redis answers again", TimeSpan.FromMilliseconds(50));
 
         // The circuit is open: Redis is skipped until the cooldown has passed, even though it is back.
         Assert.True((await limiter.AcquireAsync(TestRedis.Request(tenant, closed, key: "closed"), ct)).Outcome == RateLimitOutcome.Unavailable);
@@ -116,7 +117,7 @@ public sealed class RedisFailureTests : IAsyncLifetime
         Assert.All(changes, c => Assert.Equal("connection", ((RedisUnavailable)c).Cause));
 
         await _server.StartAsync();
-        await TestRedis.WaitUntilAsync(async () => _redis!.IsConnected && await PingsAsync(), TimeSpan.FromSeconds(15));
+        await Poll.UntilAsync(async () => _redis!.IsConnected && await PingsAsync(), TimeSpan.FromSeconds(15), "Redis answers again", TimeSpan.FromMilliseconds(50));
         _clock.Advance(Cooldown);
         Assert.False((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsLocalFallback);
         Assert.False((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsLocalFallback);

@@ -41,14 +41,4 @@ internal static class TestRedis
             Assert.True(ttl > 0, $"{key} has PTTL {ttl}");
         }
     }
-
-    public static async Task WaitUntilAsync(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not met before the deadline");
-            await Task.Delay(50);
-        }
-    }
 }
