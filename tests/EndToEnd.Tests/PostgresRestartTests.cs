@@ -13,29 +13,15 @@ namespace Platform.EndToEnd.Tests;
 /// The platform on a PostgreSQL server of its own, which a test stops and starts again (stopping the test run's shared
 /// server would break tests running in parallel).
 /// </summary>
-public sealed class PlatformWithStoppablePostgres(PlatformInfrastructure infrastructure) : RunningPlatform(infrastructure)
+public sealed class PlatformWithStoppablePostgres(PlatformInfrastructure infrastructure)
+    : PlatformWithOwnServer<PostgresResource>(infrastructure, "postgres")
 {
-    private readonly DirectoryInfo _postgresData = Directory.CreateTempSubdirectory("platform-e2e-postgres-");
-    private PostgresResource? _postgres;
-
-    public PostgresResource Postgres => _postgres ?? throw new InvalidOperationException("Not started.");
+    public PostgresResource Postgres => Server;
 
     protected override async Task<string> PostgresConnectionStringAsync()
     {
-        _postgres = await Infrastructure.ProvisionPostgresAsync(
-            new ProvisioningOptions { DataDirectory = _postgresData.FullName, UseContainers = false }, TestContext.Current.CancellationToken);
-        return await _postgres.CreateDatabaseAsync("platform_restart", TestContext.Current.CancellationToken);
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
-        }
-
-        _postgresData.Delete(recursive: true);
+        var postgres = await ProvisionAsync(options => Infrastructure.ProvisionPostgresAsync(options, TestContext.Current.CancellationToken));
+        return await postgres.CreateDatabaseAsync("platform_restart", TestContext.Current.CancellationToken);
     }
 }
 

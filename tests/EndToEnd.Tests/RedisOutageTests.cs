@@ -12,15 +12,13 @@ namespace Platform.EndToEnd.Tests;
 /// The platform on a Redis of its own, which a test stops and starts again (stopping the test run's shared Redis would
 /// break tests running in parallel). Two ToolExecution processes: the AppHost's fails open, the second fails closed.
 /// </summary>
-public sealed class PlatformWithStoppableRedis(PlatformInfrastructure infrastructure) : RunningPlatform(infrastructure)
+public sealed class PlatformWithStoppableRedis(PlatformInfrastructure infrastructure)
+    : PlatformWithOwnServer<RedisResource>(infrastructure, "redis")
 {
     public const string FailOpenReplica = PlatformModel.ToolExecution;
     public const string FailClosedReplica = "tool-execution-fail-closed";
 
-    private readonly DirectoryInfo _redisData = Directory.CreateTempSubdirectory("platform-e2e-redis-");
-    private RedisResource? _redis;
-
-    public RedisResource Redis => _redis ?? throw new InvalidOperationException("Not started.");
+    public RedisResource Redis => Server;
 
     protected override IReadOnlyList<ServiceResource> ServiceModel { get; } =
     [
@@ -43,25 +41,9 @@ public sealed class PlatformWithStoppableRedis(PlatformInfrastructure infrastruc
             [FailClosedReplica] = new Dictionary<string, string> { ["RateLimits__OnRedisFailure"] = "FailClosed" },
         };
 
-    protected override async Task<string> RedisConnectionStringAsync()
-    {
-        _redis = await Infrastructure.ProvisionRedisAsync(
-            new ProvisioningOptions { DataDirectory = _redisData.FullName, UseContainers = false },
-            TestContext.Current.CancellationToken,
-            RedisFlavor.RedisServer);
-        return _redis.ConnectionString;
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        if (_redis is not null)
-        {
-            await _redis.DisposeAsync();
-        }
-
-        _redisData.Delete(recursive: true);
-    }
+    protected override async Task<string> RedisConnectionStringAsync() =>
+        (await ProvisionAsync(options => Infrastructure.ProvisionRedisAsync(options, TestContext.Current.CancellationToken, RedisFlavor.RedisServer)))
+        .ConnectionString;
 }
 
 public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : IClassFixture<PlatformWithStoppableRedis>

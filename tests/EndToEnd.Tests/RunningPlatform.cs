@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Platform.AppHost.Model;
 using Platform.AppHost.Orchestration;
+using Platform.Provisioning;
 using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
@@ -105,5 +106,34 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
         catch (IOException)
         {
         }
+    }
+}
+
+/// <summary>
+/// The platform on a server of its own (PostgreSQL or Redis) in a data folder of its own, which a test may stop and
+/// start again without breaking tests that share the run's servers; both are removed with the platform.
+/// </summary>
+public abstract class PlatformWithOwnServer<TServer>(PlatformInfrastructure infrastructure, string kind) : RunningPlatform(infrastructure)
+    where TServer : class, IAsyncDisposable
+{
+    private readonly DirectoryInfo _data = Directory.CreateTempSubdirectory($"platform-e2e-{kind}-");
+    private TServer? _server;
+
+    protected TServer Server => _server ?? throw new InvalidOperationException("Not started.");
+
+    /// <summary>Provisions the server from local binaries (it is stopped and started by the test) in this platform's folder.</summary>
+    protected async Task<TServer> ProvisionAsync(Func<ProvisioningOptions, Task<TServer>> provision) =>
+        _server = await provision(new ProvisioningOptions { DataDirectory = _data.FullName, UseContainers = false });
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_server is not null)
+        {
+            await _server.DisposeAsync();
+        }
+
+        _data.Delete(recursive: true);
+        GC.SuppressFinalize(this);
     }
 }
