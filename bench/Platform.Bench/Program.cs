@@ -27,6 +27,8 @@ var settings = new BenchSettings
 {
     RepositoryRoot = root,
     Runs = int.Parse(Option("--runs") ?? "3", CultureInfo.InvariantCulture),
+    // Longer phases are for profiling one scenario (e.g. sampling each process's CPU), not for the published figures.
+    LoadPhase = TimeSpan.FromSeconds(int.Parse(Option("--load-seconds") ?? "4", CultureInfo.InvariantCulture)),
     OutputPath = Option("--out") ?? Path.Combine(root, "docs", "benchmarks.md"),
     Scenarios = (Option("--scenarios") ?? "ratelimit,verify,mcp,proxy,replicas,audit,growth").Split(',').ToHashSet(StringComparer.Ordinal),
     CommandLine = "dotnet bench/Platform.Bench/bin/Release/net10.0/Platform.Bench.dll " + string.Join(' ', args),

@@ -125,6 +125,22 @@ public sealed class AuditTrailTests(AuditApp app) : IClassFixture<AuditApp>
     }
 
     [Fact]
+    public async Task The_calls_of_one_commit_become_one_record_each_and_a_redelivery_adds_none()
+    {
+        var tenant = "batch-" + Guid.NewGuid().ToString("N")[..8];
+        var calls = new[] { Call(tenant, "echo"), Call(tenant, "fs_read"), Call(tenant, "http_fetch") };
+        var alreadyAlone = calls[1];
+
+        await app.DeliverAsync(alreadyAlone);
+        await app.DeliverAsync(new ToolCallsRecorded(calls));
+        await app.DeliverAsync(new ToolCallsRecorded(calls));
+
+        var records = await RecordsAsync(tenant);
+        Assert.Equal(["tool:echo", "tool:fs_read", "tool:http_fetch"], records.Select(r => r.Target).Order());
+        Assert.Equal(calls.Select(c => c.EventId).Order(), records.Select(r => r.EventId).Order());
+    }
+
+    [Fact]
     public async Task Verify_reports_the_first_record_edited_directly_in_the_database()
     {
         var tenant = "tamper-" + Guid.NewGuid().ToString("N")[..8];

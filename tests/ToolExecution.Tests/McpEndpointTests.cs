@@ -7,6 +7,7 @@ using ModelContextProtocol;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
 using Npgsql;
+using Platform.Testing;
 
 namespace Platform.ToolExecution.Tests;
 
@@ -45,13 +46,13 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
     }
 
     [Fact]
-    public async Task Concurrent_calls_sharing_a_commit_each_get_their_own_stream_and_audit_message()
+    public async Task Concurrent_calls_sharing_a_commit_each_get_their_own_stream_and_reach_audit_once()
     {
         // Enterprise allows 64 calls in flight per key, so all 48 are admitted.
         var key = await app.KeyAsync(["tools:call"], plan: "enterprise");
         await using var client = await app.ClientAsync(key);
         await client.CallToolAsync("echo", new Dictionary<string, object?> { ["message"] = "warm-up" }, cancellationToken: TestContext.Current.CancellationToken);
-        var streamsBefore = await CountCallStreamsAsync();
+        var streamsBefore = await CallStreamIdsAsync();
         var eventsBefore = await ScalarAsync("select count(*) from tool_execution.mt_events");
         var messagesBefore = await CountAuditMessagesAsync();
 
@@ -65,16 +66,23 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
 
         Assert.Equal(Enumerable.Range(0, 48).Select(i => $"call {i}"), answers);
         // Every answered call is committed before its answer: one stream with started + completed.
-        Assert.Equal(streamsBefore + 48, await CountCallStreamsAsync());
+        var calls = (await CallStreamIdsAsync()).Except(streamsBefore).ToList();
+        Assert.Equal(48, calls.Count);
         Assert.Equal(eventsBefore + 96, await ScalarAsync("select count(*) from tool_execution.mt_events"));
-        // And exactly one integration event each reaches Audit's queue (outbox sending is asynchronous).
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (await CountAuditMessagesAsync() < messagesBefore + 48 && DateTimeOffset.UtcNow < deadline)
+        // Each commit sends one message with all of its calls (outbox sending is asynchronous, so wait for them):
+        // every call is in exactly one message, and no more messages than calls were sent.
+        var inMessages = await Poll.ValueAsync(async () =>
         {
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
+            var found = new List<long>();
+            foreach (var call in calls)
+            {
+                found.Add(await ScalarAsync($"select count(*) from wolverine_queues.wolverine_queue_audit where position(convert_to('{call}', 'UTF8') in body) > 0"));
+            }
 
-        Assert.Equal(messagesBefore + 48, await CountAuditMessagesAsync());
+            return found;
+        }, found => found.All(n => n > 0), TimeSpan.FromSeconds(30));
+        Assert.All(inMessages, n => Assert.Equal(1, n));
+        Assert.InRange(await CountAuditMessagesAsync() - messagesBefore, 1, 48);
     }
 
     [Fact]
@@ -215,6 +223,21 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
     }
 
     private Task<long> CountCallStreamsAsync() => ScalarAsync("select count(*) from tool_execution.mt_streams");
+
+    private async Task<HashSet<Guid>> CallStreamIdsAsync()
+    {
+        await using var connection = new NpgsqlConnection(app.Database);
+        await connection.OpenAsync();
+        await using var query = new NpgsqlCommand("select id from tool_execution.mt_streams", connection);
+        await using var reader = await query.ExecuteReaderAsync();
+        var ids = new HashSet<Guid>();
+        while (await reader.ReadAsync())
+        {
+            ids.Add(reader.GetGuid(0));
+        }
+
+        return ids;
+    }
 
     /// <summary>Nothing consumes Audit's queue in these tests, so every message sent to it stays there.</summary>
     private Task<long> CountAuditMessagesAsync() =>

@@ -56,6 +56,11 @@ public static class AuditEventHandlers
             "tool.call", "tool:" + e.Tool, e.Outcome,
             Details(new { e.CallId, e.Reason, e.ArgumentsSha256, arguments = e.RedactedArguments, e.DurationMs }), e.TraceId), ct);
 
+    // The calls of one ToolExecution commit: appended together, so the chain writer commits them in one transaction;
+    // the envelope is acknowledged only when every one of them is in the chain (a replay skips those already there).
+    public static Task Handle(ToolCalls.ToolCallsRecorded e, ChainWriter writer, CancellationToken ct) =>
+        Task.WhenAll(e.Calls.Select(call => Handle(call, writer, ct)));
+
     // Operational events of the platform itself: no tenant, the system acts, the target is the process that saw it.
     public static Task Handle(RateLimits.RateLimiterRedisUnavailable e, ChainWriter writer, CancellationToken ct) =>
         writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, Actor.System,

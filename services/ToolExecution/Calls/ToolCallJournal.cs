@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Marten;
 using Marten.Services;
+using Platform.Contracts.ToolCalls;
 using Platform.ServiceDefaults.Storage;
 using Wolverine.Marten;
 
@@ -22,6 +23,11 @@ namespace Platform.ToolExecution.Calls;
 /// (tests/EndToEnd.Tests/ToolExecutionCrashTests). For the same reason one batch's send overlaps the next batch's
 /// commit: at most two batches are in flight, so neither a slow send nor a slow commit stalls the other.
 /// </para>
+/// <para>
+/// A commit publishes one <see cref="ToolCallsRecorded"/> carrying all of its calls, not one message per call: every
+/// envelope costs an outbox row, a move into Audit's queue table, a receive and an inbox row, and per call those
+/// statements cost PostgreSQL more than the calls' own events did (docs/benchmarks.md, "MCP tools/call echo").
+/// </para>
 /// </summary>
 public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, DatabaseAvailability availability, ILogger<ToolCallJournal> logger)
     : BackgroundService
@@ -31,8 +37,11 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, Databas
 
     private readonly Channel<Entry> _pending = Channel.CreateUnbounded<Entry>(new UnboundedChannelOptions { SingleReader = true });
 
+    /// <summary>Traces each commit, linked to the requests whose calls it carries.</summary>
+    private static readonly ActivitySource Tracing = new(ToolCallMetrics.MeterName);
+
     /// <summary>One call's events and its integration event, plus the request activity for trace propagation.</summary>
-    public sealed record Entry(Guid StreamId, object[] Events, object IntegrationEvent, Activity? Activity)
+    public sealed record Entry(Guid StreamId, object[] Events, ToolCallRecorded IntegrationEvent, Activity? Activity)
     {
         internal TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
@@ -127,7 +136,7 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, Databas
         }
     }
 
-    private async Task WriteAsync(IReadOnlyList<Entry> entries, Action onCommitted)
+    private async Task WriteAsync(List<Entry> entries, Action onCommitted)
     {
         await using var scope = scopes.CreateAsyncScope();
         var session = scope.ServiceProvider.GetRequiredService<IDocumentSession>();
@@ -136,23 +145,20 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, Databas
         session.Listeners.Add(new ReleaseOnCommit(onCommitted));
         var outbox = scope.ServiceProvider.GetRequiredService<IMartenOutbox>();
         outbox.Enroll(session);
-        var loopActivity = Activity.Current;
-        try
+        foreach (var entry in entries)
         {
-            foreach (var entry in entries)
-            {
-                session.Events.StartStream(entry.StreamId, entry.Events);
-                // Wolverine stamps the outgoing envelope with the current activity: make that the caller's request,
-                // so the call, its message and the audit append share one trace.
-                Activity.Current = entry.Activity;
-                await outbox.PublishAsync(entry.IntegrationEvent);
-            }
-        }
-        finally
-        {
-            Activity.Current = loopActivity;
+            session.Events.StartStream(entry.StreamId, entry.Events);
         }
 
+        // Wolverine stamps the outgoing envelope with the current activity. A commit of one call stays in that call's
+        // trace; a commit of many is its own span linked to each caller's request (each record also carries its
+        // call's trace id), so the audit append can be followed from any of them. Being an async method, this one
+        // leaves Activity.Current as it found it for the loop.
+        using var commit = Tracing.StartActivity("tool_calls.commit", ActivityKind.Producer,
+            entries.Count == 1 && entries[0].Activity is { } single ? single.Context : default,
+            links: entries.Where(e => e.Activity is not null).Select(e => new ActivityLink(e.Activity!.Context)));
+        commit?.SetTag("platform.tool_calls", entries.Count);
+        await outbox.PublishAsync(new ToolCallsRecorded([.. entries.Select(e => e.IntegrationEvent)]));
         await session.SaveChangesAsync(CancellationToken.None);
     }
 
