@@ -68,7 +68,8 @@ public static class PlatformModel
                 new("POSTGRES_PASSWORD", $"{{{PostgresPasswordParameter}.value}}"),
                 new("POSTGRES_DB", DatabaseName),
             ],
-            []),
+            // The message tables churn one insert and one delete per message; see docs/operations.md, "PostgreSQL settings".
+            ["-c", "autovacuum_naptime=2s", "-c", "max_connections=300"]),
         new(Redis, "redis:7.4.2-alpine", 6379,
             $"{{{Redis}.bindings.tcp.host}}:{{{Redis}.bindings.tcp.port}},password={{{RedisPasswordParameter}.value}}",
             [],

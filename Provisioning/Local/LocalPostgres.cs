@@ -97,7 +97,10 @@ internal sealed class LocalPostgres
     {
         // Each service process holds its own pools (Marten, Wolverine's agents, listeners); a test run starts
         // several platforms side by side, which outgrows the default of 100 connections.
-        var settings = $"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=300";
+        // Wolverine's outbox, queue and inbox tables take an insert and a delete per message: with the default one-minute
+        // autovacuum round they swelled to over a thousand pages of dead rows under load, and every poll and every
+        // prepared lookup planned on the empty table scanned them all (docs/operations.md, "PostgreSQL settings").
+        var settings = $"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=300 -c autovacuum_naptime=2s";
 
         // Throwaway clusters trade durability for speed; a kept cluster must survive a crash.
         return _options.KeepData ? settings : settings + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";

@@ -28,7 +28,14 @@ public static class PlatformQueues
     /// node many handlers run at once: each hands its entry to the chain's single writer and waits for the commit, so
     /// the writer can append all of them in one transaction (services/Audit/Chain/ChainWriter.cs).
     /// </summary>
-    public static void ConsumeAuditQueue(this WolverineOptions options) =>
+    public static void ConsumeAuditQueue(this WolverineOptions options)
+    {
+        // Wolverine keeps handled inbox envelopes (5 minutes by default) to drop a redelivered duplicate, and every
+        // poll of the PostgreSQL queue scans them all to clear rows it already moved: at ToolExecution's peak that
+        // scan was most of PostgreSQL's CPU per call (docs/benchmarks.md, "CPU per call"). Audit needs no such window,
+        // because the chain refuses an event id it already holds, so keep them only briefly.
+        options.Durability.KeepAfterMessageHandling = HandledEnvelopeRetention;
+        options.Durability.HandledMessageCleanupPollingTime = HandledEnvelopeRetention;
         options.ListenToPostgresqlQueue(Audit)
             // The default idle poll is 5 s; audit lag is measured from event time, so poll faster.
             .PollingInterval(TimeSpan.FromMilliseconds(200))
@@ -36,6 +43,10 @@ public static class PlatformQueues
             // the default 20 allowed only 100 events/s.
             .MaximumMessagesToReceive(AuditReceiveBatch)
             .ExclusiveNodeWithParallelism(AuditParallelism);
+    }
+
+    /// <summary>How long Audit keeps a handled inbox envelope; duplicates beyond it are dropped by the event id.</summary>
+    public static readonly TimeSpan HandledEnvelopeRetention = TimeSpan.FromSeconds(10);
 
     /// <summary>Events taken from the audit queue per poll: at most this many per polling interval (5,000/s).</summary>
     public const int AuditReceiveBatch = 1000;

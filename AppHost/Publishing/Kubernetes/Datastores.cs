@@ -123,7 +123,8 @@ internal static class Datastores
             new V1EnvVar { Name = "PGDATA", Value = "/var/lib/postgresql/data/pgdata" },
             Password("POSTGRES_PASSWORD", PlatformModel.PostgresPasswordParameter),
         ],
-        arguments: [],
+        // The server settings the model gives it (the image's entrypoint runs `postgres` with them).
+        arguments: [.. server.Arguments],
         dataPath: "/var/lib/postgresql/data",
         runPath: "/var/run/postgresql",
         readiness: new V1Probe
