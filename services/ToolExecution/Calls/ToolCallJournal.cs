@@ -29,7 +29,7 @@ namespace Platform.ToolExecution.Calls;
 /// statements cost PostgreSQL more than the calls' own events did (docs/benchmarks.md, "MCP tools/call echo").
 /// </para>
 /// </summary>
-public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, DatabaseAvailability availability, ILogger<ToolCallJournal> logger)
+public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, DatabaseAvailability availability, ToolCallMetrics metrics, ILogger<ToolCallJournal> logger)
     : BackgroundService
 {
     /// <summary>Upper bound per transaction, so one commit stays short and its statement batch bounded.</summary>
@@ -98,6 +98,7 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, Databas
             await WriteAsync(batch, () =>
             {
                 committed = true;
+                metrics.RecordCommit(batch.Count);
                 batch.ForEach(e => e.Committed.TrySetResult());
             });
         }
@@ -122,7 +123,11 @@ public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, Databas
             {
                 try
                 {
-                    await WriteAsync([entry], () => entry.Committed.TrySetResult());
+                    await WriteAsync([entry], () =>
+                    {
+                        metrics.RecordCommit(1);
+                        entry.Committed.TrySetResult();
+                    });
                 }
                 catch (Exception e)
                 {

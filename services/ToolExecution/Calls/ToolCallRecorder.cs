@@ -80,13 +80,20 @@ public sealed class ToolCallMetrics
     public const string MeterName = "Platform.ToolExecution";
     private readonly Counter<long> _calls;
     private readonly Histogram<double> _duration;
+    private readonly Histogram<int> _callsPerCommit;
 
     public ToolCallMetrics(IMeterFactory meters)
     {
         var meter = meters.Create(MeterName);
         _calls = meter.CreateCounter<long>("platform.tool.calls", "{call}", "Tool calls by tool and outcome.");
         _duration = meter.CreateHistogram<double>("platform.tool.call.duration", "ms", "Tool call duration.");
+        // How much the group commit groups: 1 at low load; it grows with concurrency, and a commit that is slow to
+        // come back (PostgreSQL under pressure) shows here first.
+        _callsPerCommit = meter.CreateHistogram<int>("platform.tool.journal.commit_calls", "{call}", "Tool calls committed together per journal transaction.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
     }
+
+    public void RecordCommit(int calls) => _callsPerCommit.Record(calls);
 
     public void Record(string tool, CallOutcome outcome)
     {
