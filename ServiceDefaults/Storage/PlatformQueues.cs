@@ -32,7 +32,7 @@ public static class PlatformQueues
     {
         // Wolverine keeps handled inbox envelopes (5 minutes by default) to drop a redelivered duplicate, and every
         // poll of the PostgreSQL queue scans them all to clear rows it already moved: at ToolExecution's peak that
-        // scan was most of PostgreSQL's CPU per call (docs/benchmarks.md, "CPU per call"). Audit needs no such window,
+        // scan was most of PostgreSQL's CPU per call (docs/operations.md, "PostgreSQL settings"). Audit needs no such window,
         // because the chain refuses an event id it already holds, so keep them only briefly.
         options.Durability.KeepAfterMessageHandling = HandledEnvelopeRetention;
         options.Durability.HandledMessageCleanupPollingTime = HandledEnvelopeRetention;

@@ -26,7 +26,7 @@ namespace Platform.ToolExecution.Calls;
 /// <para>
 /// A commit publishes one <see cref="ToolCallsRecorded"/> carrying all of its calls, not one message per call: every
 /// envelope costs an outbox row, a move into Audit's queue table, a receive and an inbox row, and per call those
-/// statements cost PostgreSQL more than the calls' own events did (docs/benchmarks.md, "MCP tools/call echo").
+/// statements cost PostgreSQL more than the calls' own events did (docs/decisions/0003-call-recording-in-one-transaction.md).
 /// </para>
 /// </summary>
 public sealed partial class ToolCallJournal(IServiceScopeFactory scopes, DatabaseAvailability availability, ToolCallMetrics metrics, ILogger<ToolCallJournal> logger)
