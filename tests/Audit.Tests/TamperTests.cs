@@ -123,12 +123,8 @@ public sealed class TamperTests(PlatformInfrastructure infrastructure)
         await using var chain = await ChainDatabase.StartAsync(infrastructure, everyRecords: 1000, everySeconds: 1);
         await chain.AppendAsync(2);
 
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while ((await chain.CheckpointsAsync()).All(c => c.Seq != 2))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no checkpoint of the head appeared within 10 s");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
+        await Poll.UntilAsync(async () => (await chain.CheckpointsAsync()).Any(c => c.Seq == 2), TimeSpan.FromSeconds(10),
+            "a checkpoint of the head appeared");
 
         var report = await chain.VerifyAsync();
         Assert.True(report.Ok, report.Reason);

@@ -54,31 +54,26 @@ public sealed class WebhookPinningTests(RebindingWebhookApp app) : IClassFixture
     /// <summary>The exception messages of the endpoint's dead-lettered deliveries; polls until there is one.</summary>
     private async Task<List<string>> DeadLettersOfAsync(Guid endpointId)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
+        var messages = await Poll.ValueAsync(() => ReadDeadLettersAsync(endpointId), found => found.Count > 0, TimeSpan.FromSeconds(15));
+        Assert.NotEmpty(messages);
+        return messages;
+    }
+
+    private async Task<List<string>> ReadDeadLettersAsync(Guid endpointId)
+    {
+        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(app.Database) { Pooling = false }.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(
+            "select coalesce(exception_message, '') from audit.wolverine_dead_letters where message_type = 'platform.audit.deliver-webhook.v1' and position(convert_to(@id, 'UTF8') in body) > 0", connection);
+        command.Parameters.AddWithValue("id", endpointId.ToString("D"));
+        var messages = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
         {
-            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(app.Database) { Pooling = false }.ConnectionString);
-            await connection.OpenAsync(TestContext.Current.CancellationToken);
-            await using var command = new NpgsqlCommand(
-                "select coalesce(exception_message, '') from audit.wolverine_dead_letters where message_type = 'platform.audit.deliver-webhook.v1' and position(convert_to(@id, 'UTF8') in body) > 0", connection);
-            command.Parameters.AddWithValue("id", endpointId.ToString("D"));
-            var messages = new List<string>();
-            await using (var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken))
-            {
-                while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-                {
-                    messages.Add(reader.GetString(0));
-                }
-            }
-
-            if (messages.Count > 0)
-            {
-                return messages;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, "no dead letter appeared");
-            await Task.Delay(100, TestContext.Current.CancellationToken);
+            messages.Add(reader.GetString(0));
         }
+
+        return messages;
     }
 
     [Fact]
@@ -121,11 +116,7 @@ public sealed class WebhookPinningTests(RebindingWebhookApp app) : IClassFixture
         await app.DeliverAsync(ChainDatabase.Call(tenant));
         await DeadLettersOfAsync(hook);
 
-        var deadline = DateTime.UtcNow.AddSeconds(5);
-        while (Interlocked.Read(ref deadLetters) == 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50, TestContext.Current.CancellationToken);
-        }
+        await Poll.ValueAsync(() => Task.FromResult(Interlocked.Read(ref deadLetters)), n => n > 0, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(50));
 
         Assert.Equal(1, Interlocked.Read(ref deadLetters));
     }

@@ -190,7 +190,8 @@ public static class PlatformBench
         // about a running service, so the first run warms up for 20 s (later runs follow a warm one).
         await Load.ClosedLoopAsync(McpConcurrency, TimeSpan.FromSeconds(fixedRate is null ? 20 : 2), 20_000, platform.CallAsync).ConfigureAwait(false);
 
-        var processes = await ProcessGroupsAsync(services, redis, postgresPort).ConfigureAwait(false);
+        var redisPid = await RedisPidAsync(redis).ConfigureAwait(false);
+        var processes = ProcessGroups(services, redisPid, postgresPort);
         var bareCpu = ProcessCpu.Snapshot(processes);
         var bareMax = await Load.ClosedLoopAsync(McpConcurrency, settings.LoadPhase, 1_000_000, bare.CallAsync).ConfigureAwait(false);
         var platformCpu = ProcessCpu.Snapshot(processes);
@@ -211,7 +212,7 @@ public static class PlatformBench
         var rate = fixedRate ?? Math.Min(TargetRate, Math.Floor(platformMax.PerSecond * 0.8 / 10) * 10);
         var bareFixed = await Load.FixedRateAsync(rate, settings.LoadPhase, 512, bare.CallAsync).ConfigureAwait(false);
         using var sampling = new CancellationTokenSource();
-        var rss = SampleRssAsync(services, redis, sampling.Token);
+        var rss = SampleRssAsync(services, redisPid, sampling.Token);
         var postgresRss = SamplePostgresRssAsync(postgresPort, sampling.Token);
         var platformFixed = await Load.FixedRateAsync(rate, settings.LoadPhase, 512, platform.CallAsync).ConfigureAwait(false);
         await sampling.CancelAsync().ConfigureAwait(false);
@@ -253,12 +254,12 @@ public static class PlatformBench
     }
 
     /// <summary>The processes a platform call runs in, by name, listed afresh at each snapshot.</summary>
-    private static async Task<Dictionary<string, Func<IEnumerable<int>>>> ProcessGroupsAsync(List<RunningService> services, RedisResource redis, int postgresPort)
+    private static Dictionary<string, Func<IEnumerable<int>>> ProcessGroups(List<RunningService> services, int? redisPid, int postgresPort)
     {
         var groups = services.ToDictionary(s => s.Resource.Name, s => (Func<IEnumerable<int>>)(() => [s.ProcessId]));
-        if (await RedisPidAsync(redis).ConfigureAwait(false) is { } redisPid)
+        if (redisPid is { } redis)
         {
-            groups["redis-server"] = () => [redisPid];
+            groups["redis-server"] = () => [redis];
         }
 
         if (FindPostmaster(postgresPort) is { } postmaster)
@@ -278,12 +279,12 @@ public static class PlatformBench
     }
 
     /// <summary>Peak VmRSS (KiB) of each service process and of redis-server, sampled every 250 ms.</summary>
-    private static async Task<Dictionary<string, long>> SampleRssAsync(List<RunningService> services, RedisResource redis, CancellationToken stop)
+    private static async Task<Dictionary<string, long>> SampleRssAsync(List<RunningService> services, int? redisPid, CancellationToken stop)
     {
         var pids = services.ToDictionary(s => s.Resource.Name, s => s.ProcessId);
-        if (await RedisPidAsync(redis).ConfigureAwait(false) is { } redisPid)
+        if (redisPid is { } redis)
         {
-            pids["redis-server"] = redisPid;
+            pids["redis-server"] = redis;
         }
 
         var peaks = pids.Keys.ToDictionary(name => name, _ => 0L);
