@@ -41,4 +41,40 @@ internal static class ProcessCpu
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
         return fields.Skip(11).Take(4).Sum(f => long.Parse(f, CultureInfo.InvariantCulture)) / TicksPerSecond;
     }
+
+    /// <summary>CPU microseconds per completed call; NaN when no call completed.</summary>
+    public static double MicrosPerCall(double seconds, LoadResult load) => load.Completed == 0 ? double.NaN : seconds * 1e6 / load.Completed;
+
+    /// <summary>The processes whose parent is <paramref name="parent"/>.</summary>
+    public static IEnumerable<int> ChildrenOf(int parent)
+    {
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid))
+            {
+                continue;
+            }
+
+            string stat;
+            try
+            {
+                stat = File.ReadAllText(Path.Combine(directory, "stat"));
+            }
+            catch (IOException)
+            {
+                continue;
+            }
+
+            // The command name in parentheses may hold spaces; the parent pid is the second field after it.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields.Length > 1 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var ppid) && ppid == parent)
+            {
+                yield return pid;
+            }
+        }
+    }
+
+    /// <summary>Children, grandchildren and so on: an upstream server runs under bubblewrap and prlimit, not as a direct child.</summary>
+    public static IEnumerable<int> DescendantsOf(int ancestor) =>
+        ChildrenOf(ancestor).ToList().SelectMany(child => DescendantsOf(child).Prepend(child));
 }

@@ -73,6 +73,8 @@ public static class PlatformBench
             + "load generator; the bare server's baseline is its bench process, which holds both its load generator and "
             + "the server) and divides by the calls made; the per-process rows show where a platform call's CPU goes.";
         var postgresPort = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString).Port;
+        var redisPid = await RedisPidAsync(redis).ConfigureAwait(false);
+        var processes = ProcessGroups(services.Values.ToList(), redisPid, postgresPort);
         if (settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth"))
         {
             double? rate = null;
@@ -81,7 +83,7 @@ public static class PlatformBench
                 Console.WriteLine($"auth endpoints, run {i}/{settings.Runs}");
                 await MeasureAuthAsync(results, settings, http, authUrl, key).ConfigureAwait(false);
                 Console.WriteLine($"mcp echo, run {i}/{settings.Runs}");
-                rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redis, postgresPort, rate).ConfigureAwait(false);
+                rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redisPid, processes, postgresPort, rate).ConfigureAwait(false);
             }
 
             Judge(results, rate ?? 0);
@@ -92,7 +94,7 @@ public static class PlatformBench
             for (var i = 1; i <= settings.Runs; i++)
             {
                 Console.WriteLine($"proxying server-everything vs mcp-proxy, run {i}/{settings.Runs}");
-                await ProxyComparison.MeasureAsync(results, settings, http, mcpUrl, key).ConfigureAwait(false);
+                await ProxyComparison.MeasureAsync(results, settings, http, mcpUrl, key, services["tool-execution"].ProcessId, processes).ConfigureAwait(false);
             }
 
             ProxyComparison.Judge(results);
@@ -181,7 +183,8 @@ public static class PlatformBench
     }
 
     private static async Task<double> MeasureMcpAsync(
-        Results results, BenchSettings settings, EchoClient bare, EchoClient platform, EchoClient jwt, List<RunningService> services, RedisResource redis, int postgresPort, double? fixedRate)
+        Results results, BenchSettings settings, EchoClient bare, EchoClient platform, EchoClient jwt, List<RunningService> services, int? redisPid,
+        IReadOnlyDictionary<string, Func<IEnumerable<int>>> processes, int postgresPort, double? fixedRate)
     {
         await Load.ClosedLoopAsync(McpConcurrency, TimeSpan.FromSeconds(1), 20_000, bare.CallAsync).ConfigureAwait(false);
         // Longer for the platform: three processes to JIT, plus PostgreSQL and Redis connection pools to fill. On two
@@ -190,8 +193,6 @@ public static class PlatformBench
         // about a running service, so the first run warms up for 20 s (later runs follow a warm one).
         await Load.ClosedLoopAsync(McpConcurrency, TimeSpan.FromSeconds(fixedRate is null ? 20 : 2), 20_000, platform.CallAsync).ConfigureAwait(false);
 
-        var redisPid = await RedisPidAsync(redis).ConfigureAwait(false);
-        var processes = ProcessGroups(services, redisPid, postgresPort);
         var bareCpu = ProcessCpu.Snapshot(processes);
         var bareMax = await Load.ClosedLoopAsync(McpConcurrency, settings.LoadPhase, 1_000_000, bare.CallAsync).ConfigureAwait(false);
         var platformCpu = ProcessCpu.Snapshot(processes);
@@ -236,7 +237,7 @@ public static class PlatformBench
         return rate;
     }
 
-    private const string LoadGenerator = "load generator (the bench process)";
+    internal const string LoadGenerator = "load generator (the bench process)";
 
     /// <summary>
     /// CPU per call across every process the call touches, against the bare server's (its process hosts both the load
@@ -244,17 +245,16 @@ public static class PlatformBench
     /// </summary>
     private static void AddCpuPerCall(Results results, Dictionary<string, double> bareCpu, LoadResult bare, Dictionary<string, double> platformCpu, LoadResult platform)
     {
-        static double MicrosPerCall(double seconds, LoadResult load) => load.Completed == 0 ? double.NaN : seconds * 1e6 / load.Completed;
         results.Comparison(McpScenario, $"CPU per call, all processes (closed loop, {McpConcurrency} callers)", "µs", "bare server: load generator and server in the bench process", Better.Lower)
-            .Add(MicrosPerCall(platformCpu.Values.Sum(), platform), MicrosPerCall(bareCpu[LoadGenerator], bare));
+            .Add(ProcessCpu.MicrosPerCall(platformCpu.Values.Sum(), platform), ProcessCpu.MicrosPerCall(bareCpu[LoadGenerator], bare));
         foreach (var (group, seconds) in platformCpu)
         {
-            results.AddSingle(McpScenario, $"CPU per platform call in {group} (closed loop)", "µs", MicrosPerCall(seconds, platform));
+            results.AddSingle(McpScenario, $"CPU per platform call in {group} (closed loop)", "µs", ProcessCpu.MicrosPerCall(seconds, platform));
         }
     }
 
     /// <summary>The processes a platform call runs in, by name, listed afresh at each snapshot.</summary>
-    private static Dictionary<string, Func<IEnumerable<int>>> ProcessGroups(List<RunningService> services, int? redisPid, int postgresPort)
+    internal static Dictionary<string, Func<IEnumerable<int>>> ProcessGroups(List<RunningService> services, int? redisPid, int postgresPort)
     {
         var groups = services.ToDictionary(s => s.Resource.Name, s => (Func<IEnumerable<int>>)(() => [s.ProcessId]));
         if (redisPid is { } redis)
@@ -264,7 +264,7 @@ public static class PlatformBench
 
         if (FindPostmaster(postgresPort) is { } postmaster)
         {
-            groups["PostgreSQL (postmaster and backends)"] = () => ChildrenOf(postmaster).Append(postmaster);
+            groups["PostgreSQL (postmaster and backends)"] = () => ProcessCpu.ChildrenOf(postmaster).Append(postmaster);
         }
 
         groups[LoadGenerator] = () => [Environment.ProcessId];
@@ -340,7 +340,7 @@ public static class PlatformBench
         long peak = 0;
         for (var i = 0; i < 400 && !stop.IsCancellationRequested; i++)
         {
-            var processes = ChildrenOf(postmaster).Append(postmaster).ToList();
+            var processes = ProcessCpu.ChildrenOf(postmaster).Append(postmaster).ToList();
             var total = processes.Sum(pid => StatusKib(pid, "RssAnon:")) + processes.Max(pid => StatusKib(pid, "RssShmem:"));
             peak = Math.Max(peak, total);
             try
@@ -382,34 +382,6 @@ public static class PlatformBench
         }
 
         return null;
-    }
-
-    private static IEnumerable<int> ChildrenOf(int parent)
-    {
-        foreach (var directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid))
-            {
-                continue;
-            }
-
-            string stat;
-            try
-            {
-                stat = File.ReadAllText(Path.Combine(directory, "stat"));
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-
-            // The command name in parentheses may hold spaces; the parent pid is the second field after it.
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (fields.Length > 1 && int.TryParse(fields[1], CultureInfo.InvariantCulture, out var ppid) && ppid == parent)
-            {
-                yield return pid;
-            }
-        }
     }
 
     internal static long VmRssKib(int pid) => StatusKib(pid, "VmRSS:");

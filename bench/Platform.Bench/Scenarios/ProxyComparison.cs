@@ -41,7 +41,18 @@ internal static class ProxyComparison
         await NodePackages.EnsureInstalledAsync(Path.Join(root, "bench", "node"), ProxyScript(root)).ConfigureAwait(false);
     }
 
-    public static async Task MeasureAsync(Results results, BenchSettings settings, HttpClient http, Uri platformMcp, string key)
+    /// <summary>
+    /// Both sides warm up this long before each measured phase. The platform's proxy path (MCP client, stdio relay,
+    /// the upstream's schema) is new code to its JIT at this point; after 2 s its tiered compilation still took about a
+    /// fifth of ToolExecution's CPU (a perf profile), which measured warm-up, not proxying. The echo scenario waits 20 s
+    /// for the same reason.
+    /// </summary>
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(20);
+
+    private const string UpstreamProcesses = "server-everything (node; under the platform also bwrap and prlimit)";
+
+    public static async Task MeasureAsync(Results results, BenchSettings settings, HttpClient http, Uri platformMcp, string key,
+        int toolExecutionPid, IReadOnlyDictionary<string, Func<IEnumerable<int>>> platformProcesses)
     {
         var port = FreePort();
         var start = new ProcessStartInfo("node",
@@ -63,15 +74,44 @@ internal static class ProxyComparison
             await WaitUntilAnsweringAsync(viaProxy, "mcp-proxy").ConfigureAwait(false);
             await WaitUntilAnsweringAsync(viaPlatform, "the platform's everything upstream").ConfigureAwait(false);
 
-            await Load.ClosedLoopAsync(Concurrency, TimeSpan.FromSeconds(2), 20_000, viaProxy.CallAsync).ConfigureAwait(false);
-            await Load.ClosedLoopAsync(Concurrency, TimeSpan.FromSeconds(2), 20_000, viaPlatform.CallAsync).ConfigureAwait(false);
+            // CPU by process, as in the echo scenario: mcp-proxy is one node event loop, so it stops at one core, while
+            // the platform's processes share both; the rows show which bound each side hit.
+            var proxyProcesses = new Dictionary<string, Func<IEnumerable<int>>>
+            {
+                ["mcp-proxy"] = () => [proxy.Id],
+                [UpstreamProcesses] = () => ProcessCpu.DescendantsOf(proxy.Id),
+                [PlatformBench.LoadGenerator] = () => [Environment.ProcessId],
+            };
+            var ourProcesses = new Dictionary<string, Func<IEnumerable<int>>>(platformProcesses)
+            {
+                [UpstreamProcesses] = () => ProcessCpu.DescendantsOf(toolExecutionPid),
+            };
+
+            await Load.ClosedLoopAsync(Concurrency, WarmUp, 20_000, viaProxy.CallAsync).ConfigureAwait(false);
+            var proxyCpu = ProcessCpu.Snapshot(proxyProcesses);
             var proxied = await Load.ClosedLoopAsync(Concurrency, settings.LoadPhase, 1_000_000, viaProxy.CallAsync).ConfigureAwait(false);
+            var proxiedCpu = ProcessCpu.Between(proxyCpu, ProcessCpu.Snapshot(proxyProcesses));
+            await Load.ClosedLoopAsync(Concurrency, WarmUp, 20_000, viaPlatform.CallAsync).ConfigureAwait(false);
+            var platformCpu = ProcessCpu.Snapshot(ourProcesses);
             var ours = await Load.ClosedLoopAsync(Concurrency, settings.LoadPhase, 1_000_000, viaPlatform.CallAsync).ConfigureAwait(false);
+            var oursCpu = ProcessCpu.Between(platformCpu, ProcessCpu.Snapshot(ourProcesses));
 
             results.Comparison(Scenario, $"closed-loop throughput, {Concurrency} callers, server-everything echo", "calls/s", "mcp-proxy in front of the same server", Better.Higher)
                 .Add(ours.PerSecond, proxied.PerSecond);
             results.Comparison(Scenario, $"closed-loop p99, {Concurrency} callers", "ms", "mcp-proxy in front of the same server", Better.Lower)
                 .Add(ours.Latency.PercentileMs(99), proxied.Latency.PercentileMs(99));
+            results.Comparison(Scenario, $"CPU per call, all processes (closed loop, {Concurrency} callers)", "µs", "mcp-proxy, server-everything and the load generator", Better.Lower)
+                .Add(ProcessCpu.MicrosPerCall(oursCpu.Values.Sum(), ours), ProcessCpu.MicrosPerCall(proxiedCpu.Values.Sum(), proxied));
+            foreach (var (group, seconds) in oursCpu)
+            {
+                results.AddSingle(Scenario, $"CPU per call through the platform in {group}", "µs", ProcessCpu.MicrosPerCall(seconds, ours));
+            }
+
+            foreach (var (group, seconds) in proxiedCpu)
+            {
+                results.AddSingle(Scenario, $"CPU per call through mcp-proxy in {group}", "µs", ProcessCpu.MicrosPerCall(seconds, proxied));
+            }
+
             results.AddSingle(Scenario, "failed calls through the platform", "calls", ours.Errors);
             results.AddSingle(Scenario, "failed calls through mcp-proxy", "calls", proxied.Errors);
             results.Notes[Scenario] =
@@ -80,7 +120,10 @@ internal static class ProxyComparison
                 + $"(bubblewrap and rlimits when `bwrap` is installed), at most {Concurrency} calls in flight to it. Baseline: "
                 + "`mcp-proxy` 6.7.19 (npm) in front of the same server with the same command, `--server stream --no-eventStore`, "
                 + "which relays without authentication or recording. Both driven by the same client with per-request 2026-07-28 "
-                + $"calls (no session), {Concurrency} callers, closed loop.";
+                + $"calls (no session), {Concurrency} callers, closed loop, each side after a {WarmUp.TotalSeconds:0} s warm-up of its own. "
+                + "CPU per call is counted as in the echo scenario (user and system time from /proc over the measured phase, "
+                + "divided by the calls made): mcp-proxy is a single node event loop, so it is bound by one core, while the "
+                + "platform's processes share both cores and are bound by the CPU a call costs in all of them together.";
         }
         finally
         {
