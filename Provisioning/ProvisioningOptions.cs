@@ -15,6 +15,13 @@ public sealed class ProvisioningOptions
     /// <summary>Reuse the PostgreSQL cluster across runs instead of deleting it on dispose.</summary>
     public bool KeepData { get; init; }
 
+    /// <summary>
+    /// Keep PostgreSQL's crash safety (fsync, synchronous commit, full-page writes) on a cluster that is deleted
+    /// afterwards. Throwaway clusters turn it off for speed unless this is set; benchmarks set it, because what they
+    /// measure is the production path, where an answered call's commit is on disk. Kept clusters are always durable.
+    /// </summary>
+    public bool Durable { get; init; }
+
     /// <summary>Receives one line per provisioning step. Never receives a secret.</summary>
     public Action<string>? Progress { get; init; }
 

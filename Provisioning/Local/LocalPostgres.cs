@@ -102,8 +102,9 @@ internal sealed class LocalPostgres
         // prepared lookup planned on the empty table scanned them all (docs/operations.md, "PostgreSQL settings").
         var settings = $"-c listen_addresses=127.0.0.1 -p {port} -c unix_socket_directories='' -c max_connections=300 -c autovacuum_naptime=2s";
 
-        // Throwaway clusters trade durability for speed; a kept cluster must survive a crash.
-        return _options.KeepData ? settings : settings + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
+        // Throwaway clusters trade durability for speed; a kept cluster must survive a crash, and a benchmark measures
+        // the durable path.
+        return _options.KeepData || _options.Durable ? settings : settings + " -c fsync=off -c synchronous_commit=off -c full_page_writes=off";
     }
 
     private async Task<PostgresResource> ConnectAsync(int port, string password, CancellationToken ct)

@@ -41,6 +41,7 @@ var provisioning = new ProvisioningOptions
 {
     DataDirectory = data.FullName,
     UseContainers = false,
+    Durable = true,
     Progress = line => Console.WriteLine($"  {line}"),
 };
 

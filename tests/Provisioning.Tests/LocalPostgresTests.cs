@@ -48,6 +48,22 @@ public sealed class LocalPostgresTests
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(temp.Path, "postgres.password")));
     }
 
+    [Theory]
+    [InlineData(false, "off")]
+    [InlineData(true, "on")]
+    public async Task Throwaway_cluster_keeps_crash_safety_only_when_asked(bool durable, string expected)
+    {
+        using var temp = new TempDirectory();
+        var ct = TestContext.Current.CancellationToken;
+        await using (var postgres = await Infrastructure.ProvisionPostgresAsync(new() { DataDirectory = temp.Path, UseContainers = false, Durable = durable }, ct))
+        {
+            Assert.Equal(expected, await ScalarAsync(postgres.ConnectionString, "SHOW fsync", ct));
+            Assert.Equal(expected, await ScalarAsync(postgres.ConnectionString, "SHOW synchronous_commit", ct));
+        }
+
+        Assert.False(Directory.Exists(Path.Combine(temp.Path, "postgres")));
+    }
+
     [Fact]
     public async Task Database_names_that_would_need_quoting_are_rejected()
     {
