@@ -117,6 +117,10 @@ public static class PlatformModel
         {
             Description = "The audit chain, its query/export/verify API, webhooks.",
             Replicas = 1,
+
+            // Its API takes the same API keys and access tokens as ToolExecution: keys are verified by Auth, tokens
+            // against Auth's JWKS.
+            Calls = [Auth],
             CallsInternet = true,
         },
     ];

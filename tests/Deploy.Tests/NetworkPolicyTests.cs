@@ -89,14 +89,22 @@ public sealed class NetworkPolicyTests(PublishedOutput published) : IClassFixtur
         }
     }
 
+    /// <summary>Both verify API keys through Auth and fetch its JWKS; without this Audit's API answers every key with 503.</summary>
     [Fact]
-    public void Tool_execution_may_call_auth_and_nothing_else_may()
+    public void Tool_execution_and_audit_may_call_auth_and_nothing_else_may()
     {
         var callers = PolicyOf(PlatformModel.Auth).Spec.Ingress
             .SelectMany(r => r.FromProperty)
             .Where(p => p.PodSelector is not null)
             .Select(p => p.PodSelector.MatchLabels["app.kubernetes.io/name"]);
-        Assert.Equal([PlatformModel.ToolExecution], callers);
+        Assert.Equal([PlatformModel.ToolExecution, PlatformModel.Audit], callers);
+
+        // Platform pods are selected by name; DNS by kube-dns's own label.
+        var auditEgress = PolicyOf(PlatformModel.Audit).Spec.Egress
+            .SelectMany(r => r.To ?? [])
+            .Where(p => p.PodSelector?.MatchLabels?.ContainsKey("app.kubernetes.io/name") == true)
+            .Select(p => p.PodSelector.MatchLabels["app.kubernetes.io/name"]);
+        Assert.Equal([PlatformModel.Auth], auditEgress);
     }
 
     [Fact]
