@@ -17,6 +17,13 @@ public static class PlatformModel
     public const string PepperParameter = "pepper";
     public const string PostgresPasswordParameter = "postgres-password";
     public const string RedisPasswordParameter = "redis-password";
+    public const string ServiceKeyParameter = "service-key";
+
+    /// <summary>Every service gets the service key: Auth checks it on its internal endpoints, the others present it.</summary>
+    public const string ServiceKeyVariable = "Platform__ServiceKey";
+
+    /// <summary>Where the AppHost keeps the service key it generated, next to the admin key.</summary>
+    public const string ServiceKeyFileName = "service-key";
 
     /// <summary>Auth is the only service that receives the bootstrap admin key.</summary>
     public const string BootstrapAdminKeyVariable = "Auth__BootstrapAdminKey";
@@ -55,6 +62,7 @@ public static class PlatformModel
         new(PepperParameter, 44, "Key-hashing pepper v1 of auth (base64 of 32+ random bytes)."),
         new(PostgresPasswordParameter, 32, "Password of the PostgreSQL superuser."),
         new(RedisPasswordParameter, 32, "Password of Redis (requirepass)."),
+        new(ServiceKeyParameter, 43, "Service key the platform's services present on auth's internal endpoints (the same value for every service)."),
     ];
 
     public static IReadOnlyList<BackingServer> BackingServers { get; } =
@@ -85,6 +93,7 @@ public static class PlatformModel
             [
                 new(BootstrapAdminKeyVariable, AdminKeyParameter),
                 new("Auth__Peppers__v1", PepperParameter),
+                new(ServiceKeyVariable, ServiceKeyParameter),
             ],
             Settings = [new("Auth__CurrentPepperVersion", "v1")],
 
@@ -104,6 +113,7 @@ public static class PlatformModel
             Autoscaling = new(2, 10, 70),
             Calls = [Auth],
             CallsInternet = true,
+            Secrets = [new(ServiceKeyVariable, ServiceKeyParameter)],
             PublicPaths =
             [
                 new("/mcp", Exact: true),
@@ -122,6 +132,7 @@ public static class PlatformModel
             // against Auth's JWKS.
             Calls = [Auth],
             CallsInternet = true,
+            Secrets = [new(ServiceKeyVariable, ServiceKeyParameter)],
         },
     ];
 }

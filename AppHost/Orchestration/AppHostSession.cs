@@ -39,6 +39,7 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
         }
 
         var adminKey = AdminKey.LoadOrCreate(options.DataDirectory);
+        var serviceKey = GeneratedSecret.LoadOrCreate(options.DataDirectory, PlatformModel.ServiceKeyFileName, "svc_");
         var urls = AssignUrls();
         var connectionStrings = new Dictionary<string, string>
         {
@@ -49,7 +50,7 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
         foreach (var service in options.Services)
         {
             var environment = new Dictionary<string, string>(
-                EnvironmentContract.For(service, urls, connectionStrings, adminKey.Value, Environment.ProcessId, Environment.GetEnvironmentVariable));
+                EnvironmentContract.For(service, urls, connectionStrings, adminKey.Value, serviceKey.Value, Environment.ProcessId, Environment.GetEnvironmentVariable));
             foreach (var (name, value) in options.ExtraEnvironment
                 .Concat(options.ServiceEnvironment.GetValueOrDefault(service.Name) ?? new Dictionary<string, string>()))
             {

@@ -14,6 +14,7 @@ public static class EnvironmentContract
         IReadOnlyDictionary<string, Uri> urls,
         IReadOnlyDictionary<string, string> connectionStrings,
         string adminKey,
+        string serviceKey,
         int parentProcessId,
         Func<string, string?> inherited)
     {
@@ -44,6 +45,8 @@ public static class EnvironmentContract
         {
             environment[PlatformModel.BootstrapAdminKeyVariable] = adminKey;
         }
+
+        environment[PlatformModel.ServiceKeyVariable] = serviceKey;
 
         // Services exit when this process disappears, so a SIGKILLed AppHost leaves no orphans.
         environment["APPHOST_PARENT_PID"] = parentProcessId.ToString(CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Http.Resilience;
@@ -36,7 +37,14 @@ public static class AuthenticationExtensions
     {
         builder.Services.AddMemoryCache();
 #pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers is experimental; the alternative is two stacked pipelines
-        builder.Services.AddHttpClient(CachingHttpCredentialVerifier.HttpClientName, http => http.BaseAddress = new Uri("http://auth"))
+        builder.Services.AddHttpClient(CachingHttpCredentialVerifier.HttpClientName, (services, http) =>
+            {
+                http.BaseAddress = new Uri("http://auth");
+                if (services.GetRequiredService<IConfiguration>()[ServiceCredential.ConfigurationKey] is { Length: > 0 } serviceKey)
+                {
+                    http.DefaultRequestHeaders.Add(ServiceCredential.HeaderName, serviceKey);
+                }
+            })
             .RemoveAllResilienceHandlers()
             .AddAuthCallResilience();
 #pragma warning restore EXTEXP0001

@@ -43,8 +43,9 @@ internal sealed class RunningPlatform : IAsyncDisposable
     private readonly ServiceControl? _control;
 
     private RunningPlatform(CancellationTokenSource stop, Task run, DirectoryInfo data, StringWriter output, string database,
-        IReadOnlyDictionary<string, RunningService> services, string adminKey, ServiceControl? control = null)
+        IReadOnlyDictionary<string, RunningService> services, string adminKey, string serviceKey, ServiceControl? control = null)
     {
+        ServiceKey = serviceKey;
         _control = control;
         _stop = stop;
         _run = run;
@@ -61,6 +62,9 @@ internal sealed class RunningPlatform : IAsyncDisposable
     public IReadOnlyDictionary<string, RunningService> Services { get; }
 
     public string AdminKey { get; }
+
+    /// <summary>The service credential the AppHost generated, for calls to Auth's internal endpoints.</summary>
+    public string ServiceKey { get; }
 
     /// <summary>Kills, restarts and adds service processes (a second replica) of this platform.</summary>
     public ServiceControl Control => _control ?? throw new InvalidOperationException("The platform is not running.");
@@ -82,7 +86,7 @@ internal sealed class RunningPlatform : IAsyncDisposable
         var options = ReleasePlatform.Options(settings.RepositoryRoot, data, database, redisConnectionString, services, environment, output,
             started => ready.TrySetResult(started), c => control.TrySetResult(c));
         var run = Task.Run(() => AppHostRunner.RunAsync(options, stop.Token));
-        var platform = new RunningPlatform(stop, run, data, output, database, new Dictionary<string, RunningService>(), "");
+        var platform = new RunningPlatform(stop, run, data, output, database, new Dictionary<string, RunningService>(), "", "");
         try
         {
             var first = await Task.WhenAny(ready.Task, run, Task.Delay(TimeSpan.FromMinutes(3))).ConfigureAwait(false);
@@ -92,8 +96,9 @@ internal sealed class RunningPlatform : IAsyncDisposable
             }
 
             var admin = (await File.ReadAllTextAsync(Path.Combine(data.FullName, "admin-key")).ConfigureAwait(false)).Trim();
+            var serviceKey = (await File.ReadAllTextAsync(Path.Combine(data.FullName, PlatformModel.ServiceKeyFileName)).ConfigureAwait(false)).Trim();
             return new RunningPlatform(stop, run, data, output, database, (await ready.Task.ConfigureAwait(false)).ToDictionary(s => s.Resource.Name), admin,
-                await control.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false));
+                serviceKey, await control.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false));
         }
         catch
         {

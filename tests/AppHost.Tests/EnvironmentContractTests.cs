@@ -19,7 +19,7 @@ public sealed class EnvironmentContractTests
     {
         var inherited = new Dictionary<string, string> { ["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:4317", ["DOTNET_ENVIRONMENT"] = "Staging" };
 
-        var environment = EnvironmentContract.For(PlatformModel.Services[1], Urls, ConnectionStrings, "mcp_admin_x", 42, inherited.GetValueOrDefault);
+        var environment = EnvironmentContract.For(PlatformModel.Services[1], Urls, ConnectionStrings, "mcp_admin_x", "svc_x", 42, inherited.GetValueOrDefault);
 
         Assert.Equal("http://127.0.0.1:4317", environment["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         Assert.Equal("Staging", environment["DOTNET_ENVIRONMENT"]);
@@ -27,15 +27,17 @@ public sealed class EnvironmentContractTests
         Assert.Equal("http://127.0.0.1:5002", environment["ASPNETCORE_URLS"]);
         Assert.Equal("42", environment["APPHOST_PARENT_PID"]);
         Assert.False(environment.ContainsKey("Auth__BootstrapAdminKey"));
+        Assert.Equal("svc_x", environment["Platform__ServiceKey"]);
     }
 
     [Fact]
     public void Without_an_otlp_endpoint_none_is_set()
     {
-        var environment = EnvironmentContract.For(PlatformModel.Services[0], Urls, ConnectionStrings, "mcp_admin_x", 42, _ => null);
+        var environment = EnvironmentContract.For(PlatformModel.Services[0], Urls, ConnectionStrings, "mcp_admin_x", "svc_x", 42, _ => null);
 
         Assert.False(environment.ContainsKey("OTEL_EXPORTER_OTLP_ENDPOINT"));
         Assert.Equal("mcp_admin_x", environment["Auth__BootstrapAdminKey"]);
+        Assert.Equal("svc_x", environment["Platform__ServiceKey"]);
         Assert.Equal("Host=x", environment["ConnectionStrings__postgres"]);
     }
 }

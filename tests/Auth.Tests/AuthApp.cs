@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Platform.Auth.Keys;
 using Platform.Auth.Tenants;
 using Platform.Contracts.Auth;
+using Platform.ServiceDefaults.Authentication;
 using Platform.Testing;
 
 namespace Platform.Auth.Tests;
@@ -13,6 +14,9 @@ public sealed class AuthApp : IAsyncLifetime
     public const string AdminKey = "mcp_admin_test-bootstrap-key-0123456789abcdefghij";
     public const string McpResource = "http://tools.test/mcp";
     public const string OtherResource = "http://other.test/mcp";
+
+    /// <summary>What the platform's other services present on <c>/internal</c> endpoints.</summary>
+    public const string ServiceKey = "svc_test-service-key-0123456789abcdefghijklmn";
     private readonly PlatformInfrastructure _infrastructure;
 
     public AuthApp(PlatformInfrastructure infrastructure) => _infrastructure = infrastructure;
@@ -26,14 +30,7 @@ public sealed class AuthApp : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var database = Database = await _infrastructure.NewDatabaseAsync("auth");
-        Host = new ServiceHost<Program>(new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:postgres"] = database,
-            ["Auth:BootstrapAdminKey"] = AdminKey,
-            ["Auth:Peppers:v1"] = Convert.ToBase64String(new byte[32]),
-            ["Auth:Tokens:Audiences:0"] = McpResource,
-            ["Auth:Tokens:Audiences:1"] = OtherResource,
-        });
+        Host = new ServiceHost<Program>(Settings(database));
         Admin = Host.CreateClient();
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
     }
@@ -59,9 +56,22 @@ public sealed class AuthApp : IAsyncLifetime
         return (await response.Content.ReadFromJsonAsync<IssuedApiKeyResponse>())!;
     }
 
+    /// <summary>Auth's settings on <paramref name="database"/>, service key included.</summary>
+    public static Dictionary<string, string?> Settings(string database) => new()
+    {
+        ["ConnectionStrings:postgres"] = database,
+        ["Auth:BootstrapAdminKey"] = AdminKey,
+        ["Auth:Peppers:v1"] = Convert.ToBase64String(new byte[32]),
+        ["Auth:Tokens:Audiences:0"] = McpResource,
+        ["Auth:Tokens:Audiences:1"] = OtherResource,
+        ["Platform:ServiceKey"] = ServiceKey,
+    };
+
+    /// <summary>A verification call as ToolExecution makes it, with the service credential.</summary>
     public async Task<VerifyKeyResponse> VerifyAsync(string key, string? clientIp = "127.0.0.1")
     {
         using var client = Host.CreateClient();
+        client.DefaultRequestHeaders.Add(ServiceCredential.HeaderName, ServiceKey);
         var response = await client.PostAsJsonAsync("/internal/keys/verify", new VerifyKeyRequest(key, clientIp));
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<VerifyKeyResponse>())!;

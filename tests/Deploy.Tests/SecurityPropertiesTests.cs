@@ -129,9 +129,9 @@ public sealed partial class SecurityPropertiesTests(PublishedOutput published) :
         Assert.All(published.Objects.OfType<V1Secret>(), s => Assert.Null(s.Data));
         foreach (var (secret, key, value) in values)
         {
-            if (key == PlatformModel.AdminKeyParameter)
+            if (key is PlatformModel.AdminKeyParameter or PlatformModel.ServiceKeyParameter)
             {
-                Assert.True(value.Length == 0, $"{secret}/{key}: a text placeholder would be a usable, published admin key");
+                Assert.True(value.Length == 0, $"{secret}/{key}: a text placeholder would be a usable, published credential");
             }
             else
             {
@@ -141,7 +141,7 @@ public sealed partial class SecurityPropertiesTests(PublishedOutput published) :
     }
 
     // A pepper version name is not a secret; the peppers themselves (Auth__Peppers__<version>) are.
-    [GeneratedRegex("password|passwd|secret|token|peppers__|apikey|api_key|adminkey|connectionstrings", RegexOptions.IgnoreCase)]
+    [GeneratedRegex("password|passwd|secret|token|peppers__|apikey|api_key|adminkey|servicekey|connectionstrings", RegexOptions.IgnoreCase)]
     private static partial Regex SecretName();
 
     // Connection-string passwords, bearer tokens, our key format, PEM keys, and long high-entropy strings.

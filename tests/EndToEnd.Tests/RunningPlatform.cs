@@ -21,6 +21,9 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
     public IReadOnlyDictionary<string, RunningService> Services { get; private set; } = new Dictionary<string, RunningService>();
     public string AdminKey { get; private set; } = "";
 
+    /// <summary>The service credential the AppHost generated and gave every service.</summary>
+    public string ServiceKey { get; private set; } = "";
+
     /// <summary>The platform's database, for tests that act as an operator with direct database access.</summary>
     public string PostgresConnectionString { get; private set; } = "";
     public Task<int> Run => _run ?? throw new InvalidOperationException("not started");
@@ -70,6 +73,7 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
 
         Services = (await ready.Task).ToDictionary(s => s.Resource.Name);
         AdminKey = (await File.ReadAllTextAsync(Path.Combine(_data.FullName, "admin-key"))).Trim();
+        ServiceKey = (await File.ReadAllTextAsync(Path.Combine(_data.FullName, PlatformModel.ServiceKeyFileName))).Trim();
     }
 
     public HttpClient Client(string service, string? key)

@@ -11,6 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.AppHost.Model;
+using Platform.ServiceDefaults.Authentication;
 using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
@@ -41,7 +42,7 @@ public sealed class SecretsInLogsDrillTests(VerbosePlatform platform) : IClassFi
     public async Task No_issued_key_token_or_secret_appears_in_any_service_log_of_a_full_run()
     {
         var ct = TestContext.Current.CancellationToken;
-        var secrets = new List<(string What, string Value)> { ("bootstrap admin key", platform.AdminKey) };
+        var secrets = new List<(string What, string Value)> { ("bootstrap admin key", platform.AdminKey), ("service key", platform.ServiceKey) };
         await using var receiver = await WebhookReceiver.StartAsync(ct);
         using var auth = platform.Client(PlatformModel.Auth, platform.AdminKey);
         var tenant = "logscan" + Guid.NewGuid().ToString("N")[..8];
@@ -81,6 +82,19 @@ public sealed class SecretsInLogsDrillTests(VerbosePlatform platform) : IClassFi
         using (var inQuery = new HttpRequestMessage(HttpMethod.Post, $"/mcp?api_key={caller}") { Content = new StringContent(EchoWith("q"), Encoding.UTF8, "application/json") })
         {
             Assert.Equal(HttpStatusCode.Unauthorized, (await mcp.SendAsync(inQuery, ct)).StatusCode);
+        }
+
+        // Auth's key verification answers the platform's services only (they present the service key, so every call
+        // above went through): a caller holding a valid key still cannot test it there, nor guess the service key.
+        foreach (var serviceKey in new string?[] { null, "svc_guess", platform.ServiceKey[..^1] })
+        {
+            using var verify = new HttpRequestMessage(HttpMethod.Post, "/internal/keys/verify") { Content = JsonContent.Create(new { key = caller, clientIp = "127.0.0.1" }) };
+            if (serviceKey is not null)
+            {
+                verify.Headers.Add(ServiceCredential.HeaderName, serviceKey);
+            }
+
+            Assert.Equal(HttpStatusCode.Unauthorized, (await anonymousAuth.SendAsync(verify, ct)).StatusCode);
         }
 
         using (var injected = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(EchoWith("i"), Encoding.UTF8, "application/json") })

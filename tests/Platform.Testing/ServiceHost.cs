@@ -33,9 +33,12 @@ public sealed class ServiceHost<TProgram> : WebApplicationFactory<TProgram> wher
 
     public bool UseFakeClock { get; init; } = true;
 
+    /// <summary>The hosting environment; Development unless a test is about what changes outside it.</summary>
+    public string Environment { get; init; } = "Development";
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Development");
+        builder.UseEnvironment(Environment);
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);

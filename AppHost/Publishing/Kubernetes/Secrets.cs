@@ -29,10 +29,17 @@ internal static class Secrets
     }
 
     /// <summary>
-    /// A text placeholder for the admin key would be a published root credential once the rest is configured, so
-    /// it is empty instead, which leaves the bootstrap admin key disabled. The other placeholders make startup fail.
+    /// Credentials that a text placeholder would make usable: the same published text would be the admin key, or the
+    /// service key of every deployment that forgot to replace it.
     /// </summary>
-    private static string Placeholder(string parameter) => parameter == PlatformModel.AdminKeyParameter
+    private static readonly HashSet<string> LeftEmpty = [PlatformModel.AdminKeyParameter, PlatformModel.ServiceKeyParameter];
+
+    /// <summary>
+    /// The credentials in <see cref="LeftEmpty"/> start empty, which fails safe: an empty admin key disables the
+    /// bootstrap admin key, and with an empty service key Auth refuses every internal call (and logs why) until the
+    /// operator sets one. The other placeholders make startup fail.
+    /// </summary>
+    private static string Placeholder(string parameter) => LeftEmpty.Contains(parameter)
         ? ""
         : $"{PlaceholderPrefix} {PlatformModel.Parameters.Single(p => p.Name == parameter).Description}";
 

@@ -7,6 +7,7 @@ using Platform.AppHost.Orchestration;
 using Platform.Bench.Mcp;
 using Platform.Bench.Measurement;
 using Platform.Provisioning;
+using Platform.ServiceDefaults.Authentication;
 using StackExchange.Redis;
 
 namespace Platform.Bench.Scenarios;
@@ -81,7 +82,7 @@ public static class PlatformBench
             for (var i = 1; i <= settings.Runs; i++)
             {
                 Console.WriteLine($"auth endpoints, run {i}/{settings.Runs}");
-                await MeasureAuthAsync(results, settings, http, authUrl, key).ConfigureAwait(false);
+                await MeasureAuthAsync(results, settings, http, authUrl, key, platform.ServiceKey).ConfigureAwait(false);
                 Console.WriteLine($"mcp echo, run {i}/{settings.Runs}");
                 rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redisPid, processes, postgresPort, rate).ConfigureAwait(false);
             }
@@ -144,7 +145,7 @@ public static class PlatformBench
         return body.RootElement.GetProperty("access_token").GetString()!;
     }
 
-    private static async Task MeasureAuthAsync(Results results, BenchSettings settings, HttpClient http, Uri auth, string key)
+    private static async Task MeasureAuthAsync(Results results, BenchSettings settings, HttpClient http, Uri auth, string key, string serviceKey)
     {
         var health = new Uri(auth, "/health/live");
         var verify = new Uri(auth, "/internal/keys/verify");
@@ -157,7 +158,10 @@ public static class PlatformBench
 
         async ValueTask<bool> Verify()
         {
-            using var response = await http.PostAsJsonAsync(verify, new { key, clientIp = "127.0.0.1" }).ConfigureAwait(false);
+            // As ToolExecution calls it: with the platform's service credential.
+            using var request = new HttpRequestMessage(HttpMethod.Post, verify) { Content = JsonContent.Create(new { key, clientIp = "127.0.0.1" }) };
+            request.Headers.Add(ServiceCredential.HeaderName, serviceKey);
+            using var response = await http.SendAsync(request).ConfigureAwait(false);
             return response.IsSuccessStatusCode && (await response.Content.ReadAsStringAsync().ConfigureAwait(false)).Contains("\"VALID\"", StringComparison.Ordinal);
         }
 
