@@ -31,7 +31,11 @@ public class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
     {
         Database = await infrastructure.NewDatabaseAsync("audit");
         Auth = new ServiceHost<AuthProgram>(InProcessAuth.Settings(Database, AdminKey));
-        var settings = new Dictionary<string, string?>(AuditSettings) { ["ConnectionStrings:postgres"] = Database };
+        var settings = new Dictionary<string, string?>(AuditSettings)
+        {
+            ["ConnectionStrings:postgres"] = Database,
+            [InProcessAuth.ServiceKeySetting] = InProcessAuth.ServiceKey,
+        };
         var routeAuth = InProcessAuth.RouteAuthClientTo(Auth);
         Audit = new ServiceHost<AuditProgram>(settings, services =>
         {

@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using Platform.Auth.Keys;
 using Platform.Auth.Tenants;
+using Platform.Testing;
 
 namespace Platform.Auth.Tests;
 
@@ -18,18 +19,9 @@ public sealed class AsyncProjectionTests(AuthApp app) : IClassFixture<AuthApp>
         await app.IssueKeyAsync(tenant.Id);
         (await app.Admin.PostAsJsonAsync($"/admin/keys/{first.ApiKey.KeyId}/revoke", new RevokeApiKeyRequest("test", null))).EnsureSuccessStatusCode();
 
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        TenantKeySummary? keys = null;
-        while (DateTimeOffset.UtcNow < deadline)
-        {
-            keys = (await app.Admin.GetFromJsonAsync<TenantDetails>($"/admin/tenants/{tenant.Id}"))!.Keys;
-            if (keys is { Issued: 2, Revoked: 1 })
-            {
-                break;
-            }
-
-            await Task.Delay(200, TestContext.Current.CancellationToken);
-        }
+        var keys = await Poll.ValueAsync(
+            async () => (await app.Admin.GetFromJsonAsync<TenantDetails>($"/admin/tenants/{tenant.Id}"))!.Keys,
+            k => k is { Issued: 2, Revoked: 1 }, TimeSpan.FromSeconds(30));
 
         Assert.Equal(2, keys?.Issued);
         Assert.Equal(1, keys?.Revoked);

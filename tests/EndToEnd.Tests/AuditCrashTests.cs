@@ -12,6 +12,7 @@ using Platform.Contracts.ToolCalls;
 using Platform.Provisioning.Processes;
 using Wolverine;
 using Wolverine.Postgresql;
+using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
 
@@ -113,12 +114,8 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
             await connection.OpenAsync(ct);
             await using var queued = new NpgsqlCommand(
                 $"select count(*) from {Platform.ServiceDefaults.Storage.CritterStackExtensions.TransportSchema}.wolverine_queue_{Platform.ServiceDefaults.Storage.PlatformQueues.Audit}", connection);
-            var deadline = Stopwatch.StartNew();
-            while ((long)(await queued.ExecuteScalarAsync(ct))! < Events)
-            {
-                Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(60), "the events did not all reach Audit's queue");
-                await Task.Delay(100, ct);
-            }
+            await Poll.UntilAsync(async () => (long)(await queued.ExecuteScalarAsync(ct))! >= Events, TimeSpan.FromSeconds(60),
+                "every event reaches Audit's queue");
         }
 
         await host.StopAsync(ct);

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Npgsql;
 using Platform.Provisioning.Processes;
+using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
 
@@ -25,20 +26,13 @@ public sealed partial class ObservabilityTests(RunningPlatform platform) : IClas
         Assert.Contains("platform_tool_calls_total", named);
 
         await using var prometheus = await PrometheusServer.StartAsync(platform.Services.Values.Select(s => s.Url), ct);
-        var missing = named;
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
-        {
-            var exported = await prometheus.MetricNamesAsync(ct);
-            missing = [.. named.Where(n => !exported.Contains(n))];
-            if (missing.Count == 0)
+        var missing = await Poll.ValueAsync(
+            async () =>
             {
-                break;
-            }
-
-            await Task.Delay(500, ct);
-        }
-
+                var exported = await prometheus.MetricNamesAsync(ct);
+                return named.Where(n => !exported.Contains(n)).ToList();
+            },
+            stillMissing => stillMissing.Count == 0, TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(500));
         Assert.Empty(missing);
         Assert.NotEmpty(await prometheus.QueryAsync("sum by (tool, outcome) (platform_tool_calls_total)", ct));
         Assert.NotEmpty(await prometheus.QueryAsync("sum by (outcome, limit) (platform_ratelimit_decisions_total)", ct));
@@ -46,13 +40,8 @@ public sealed partial class ObservabilityTests(RunningPlatform platform) : IClas
         Assert.NotEmpty(await prometheus.QueryAsync("sum by (reason) (platform_auth_failures_total)", ct));
         // Every service is up, judged by the last scrape of each: a scrape that overlapped a busy moment may have timed
         // out, so wait for the next ones rather than read one instant.
-        var healthy = 0;
-        var scrapes = Stopwatch.StartNew();
-        while ((healthy = (await prometheus.QueryAsync("up == 1", ct)).Count) < 3 && scrapes.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(500, ct);
-        }
-
+        var healthy = await Poll.ValueAsync(async () => (await prometheus.QueryAsync("up == 1", ct)).Count, up => up >= 3,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(500));
         Assert.Equal(3, healthy);
     }
 
@@ -76,12 +65,9 @@ public sealed partial class ObservabilityTests(RunningPlatform platform) : IClas
         }
 
         using var audit = platform.Client("audit", platform.AdminKey);
-        var deadline = Stopwatch.StartNew();
-        while ((await audit.GetFromJsonAsync<JsonElement>("/audit/records?action=tool.call", ct)).GetProperty("records").GetArrayLength() < 2
-            && deadline.Elapsed < TimeSpan.FromSeconds(20))
-        {
-            await Task.Delay(100, ct);
-        }
+        // Without records the tamper below changes nothing, and the verify assertion after it fails.
+        await Poll.ValueAsync(async () => (await audit.GetFromJsonAsync<JsonElement>("/audit/records?action=tool.call", ct)).GetProperty("records").GetArrayLength(),
+            records => records >= 2, TimeSpan.FromSeconds(20));
 
         await using (var connection = new NpgsqlConnection(platform.PostgresConnectionString))
         {

@@ -179,18 +179,9 @@ public sealed class SecretsInLogsDrillTests(VerbosePlatform platform) : IClassFi
 
         public async Task<(string Signature, string Body)> FirstDeliveryAsync(TimeSpan timeout)
         {
-            var deadline = DateTime.UtcNow + timeout;
-            while (DateTime.UtcNow < deadline)
-            {
-                if (_deliveries.TryPeek(out var delivery))
-                {
-                    return delivery;
-                }
-
-                await Task.Delay(100);
-            }
-
-            throw new TimeoutException("no webhook delivery arrived");
+            await Poll.UntilAsync(() => !_deliveries.IsEmpty, timeout, "a webhook delivery arrives");
+            _deliveries.TryPeek(out var delivery);
+            return delivery;
         }
 
         public async ValueTask DisposeAsync() => await _app.DisposeAsync();

@@ -1,9 +1,9 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using ModelContextProtocol.Client;
 using ModelContextProtocol.Protocol;
+using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
 
@@ -31,13 +31,7 @@ public sealed class TenantIsolationDrillTests(RunningPlatform platform) : IClass
         }
 
         using var platformAdmin = platform.Client("audit", platform.AdminKey);
-        var deadline = Stopwatch.StartNew();
-        while ((await RecordsAsync(platformAdmin, $"tenant={b.Id}", ct)).Count == 0 && deadline.Elapsed < TimeSpan.FromSeconds(30))
-        {
-            await Task.Delay(100, ct);
-        }
-
-        Assert.NotEmpty(await RecordsAsync(platformAdmin, $"tenant={b.Id}", ct));
+        Assert.NotEmpty(await Poll.ValueAsync(() => RecordsAsync(platformAdmin, $"tenant={b.Id}", ct), records => records.Count > 0, TimeSpan.FromSeconds(30)));
 
         // Audit: asking for B is refused; asking for everything returns only A's own records.
         foreach (var key in new[] { a.Writer, a.Admin })

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
 
@@ -57,18 +58,9 @@ public sealed class ToolExecutionCrashTests(RunningPlatform platform) : IClassFi
         // The restarted node finds the dead one stale and sends the outbox messages it left behind.
         await using var restarted = ServiceProcess.Start(original);
         using var audit = platform.Client("audit", platform.AdminKey);
-        var deadline = Stopwatch.StartNew();
-        Dictionary<string, int> recorded;
-        while (true)
-        {
-            recorded = await E2E.AuditedMessagesAsync(audit, tenant, ct);
-            if (answeredBeforeKill.All(recorded.ContainsKey) || deadline.Elapsed > TimeSpan.FromSeconds(90) || restarted.HasExited)
-            {
-                break;
-            }
-
-            await Task.Delay(250, ct);
-        }
+        var sinceRestart = Stopwatch.StartNew();
+        var recorded = await Poll.ValueAsync(() => E2E.AuditedMessagesAsync(audit, tenant, ct),
+            seen => answeredBeforeKill.All(seen.ContainsKey) || restarted.HasExited, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
         var missing = answeredBeforeKill.Where(m => !recorded.ContainsKey(m)).ToList();
         Assert.True(missing.Count == 0, $"{missing.Count} of {answeredBeforeKill.Count} answered calls have no audit record, e.g. {string.Join(", ", missing.Take(5))}\n{restarted.RecentOutput()}");
@@ -77,7 +69,7 @@ public sealed class ToolExecutionCrashTests(RunningPlatform platform) : IClassFi
         var report = await audit.GetFromJsonAsync<JsonElement>("/audit/verify", ct);
         Assert.True(report.GetProperty("ok").GetBoolean(), report.ToString());
         TestContext.Current.SendDiagnosticMessage(
-            $"{answeredBeforeKill.Count} answered before the kill, {recorded.Count} recorded (calls committed but never answered may add some), all answered ones once, after {deadline.Elapsed.TotalSeconds:0.0} s");
+            $"{answeredBeforeKill.Count} answered before the kill, {recorded.Count} recorded (calls committed but never answered may add some), all answered ones once, after {sinceRestart.Elapsed.TotalSeconds:0.0} s");
     }
 
     /// <summary>True when the call was answered with its echo; false for any failure (the kill makes many).</summary>

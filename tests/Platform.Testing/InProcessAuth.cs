@@ -9,12 +9,19 @@ namespace Platform.Testing;
 /// </summary>
 public static class InProcessAuth
 {
-    /// <summary>Auth's settings: its database and a bootstrap admin key that the test uses as admin.</summary>
+    /// <summary>The service credential of the in-process platform: Auth requires it, the calling service presents it, as deployed.</summary>
+    public const string ServiceKey = "svc_in-process-test-service-key-0123456789ab";
+
+    /// <summary>Auth's settings: its database, a bootstrap admin key that the test uses as admin, and the service key.</summary>
     public static Dictionary<string, string?> Settings(string database, string adminKey) => new()
     {
         ["ConnectionStrings:postgres"] = database,
         ["Auth:BootstrapAdminKey"] = adminKey,
+        [ServiceKeySetting] = ServiceKey,
     };
+
+    /// <summary>The setting that gives the calling service (ToolExecution, Audit) the service key.</summary>
+    public const string ServiceKeySetting = "Platform:ServiceKey";
 
     public static Action<IServiceCollection> RouteAuthClientTo<TAuthProgram>(WebApplicationFactory<TAuthProgram> auth)
         where TAuthProgram : class =>

@@ -77,12 +77,7 @@ public sealed class FilesystemUpstreamTests(FilesystemApp app) : IClassFixture<F
         Assert.SkipWhen(EverythingApp.Node is null, "node is not installed, so the stdio upstream server-filesystem cannot run.");
         Assert.True(File.Exists(FilesystemApp.ServerScript), $"server-filesystem is not installed: run 'npm ci' in eng/node ({FilesystemApp.ServerScript}).");
         var client = await app.ClientAsync(await app.KeyAsync(["tools:list", "tools:call"], ["files.*", "wide.*"]));
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while ((await client.ListToolsAsync(cancellationToken: Ct)).Count(t => t.Name is "files.read_text_file" or "wide.read_text_file") < 2)
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "server-filesystem's tools did not appear within 30 s");
-            await Task.Delay(50, Ct);
-        }
+        await client.UntilListedAsync("server-filesystem's tools", "files.read_text_file", "wide.read_text_file");
 
         return client;
     }

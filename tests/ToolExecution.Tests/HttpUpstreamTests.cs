@@ -74,13 +74,7 @@ public sealed class HttpUpstreamTests(HttpUpstreamApp app) : IClassFixture<HttpU
     {
         var key = await app.KeyAsync(["tools:list", "tools:call"]);
         await using var client = await app.ClientAsync(key);
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        IList<McpClientTool> tools;
-        while (!(tools = await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "remote.shout"))
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "the HTTP upstream's tools did not appear within 30 s");
-            await Task.Delay(50, Ct);
-        }
+        var tools = await client.UntilListedAsync("the HTTP upstream's tools", "remote.shout");
 
         var result = await client.CallToolAsync("remote.shout", new Dictionary<string, object?> { ["text"] = "quiet" }, cancellationToken: Ct);
 

@@ -62,6 +62,7 @@ public class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
         {
             ["ConnectionStrings:postgres"] = Database,
             ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
+            [InProcessAuth.ServiceKeySetting] = InProcessAuth.ServiceKey,
             ["Authentication:Tokens:Issuer"] = Issuer,
             ["Tools:Workspaces:Root"] = WorkspacesRoot,
             ["Tools:Workspaces:QuotaBytes"] = "4096",

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using Npgsql;
+using Platform.Testing;
 
 namespace Platform.ToolExecution.Tests;
 
@@ -42,19 +42,9 @@ public sealed class UnresponsiveDatabaseTests(McpApp app) : IClassFixture<McpApp
         }
 
         // The tool ran, so its record is written once the database answers; and calls succeed again by themselves.
-        var deadline = Stopwatch.StartNew();
-        while (await CountStreamsAsync() < streamsBefore + 1)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "the stalled call was never recorded");
-            await Task.Delay(100, ct);
-        }
-
-        deadline.Restart();
-        while ((await CallAsync(http, "after")).StatusCode != HttpStatusCode.OK)
-        {
-            Assert.True(deadline.Elapsed < TimeSpan.FromSeconds(30), "calls did not succeed again");
-            await Task.Delay(200, ct);
-        }
+        await Poll.UntilAsync(async () => await CountStreamsAsync() >= streamsBefore + 1, TimeSpan.FromSeconds(30), "the stalled call is recorded");
+        await Poll.UntilAsync(async () => (await CallAsync(http, "after")).StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(30),
+            "calls succeed again", TimeSpan.FromMilliseconds(200));
     }
 
     private static Task<HttpResponseMessage> CallAsync(HttpClient http, string message) => http.PostAsync("/mcp", new StringContent(

@@ -117,12 +117,7 @@ public sealed class UpstreamTests(EverythingApp app) : IClassFixture<EverythingA
         Assert.SkipWhen(EverythingApp.Node is null, "node is not installed, so the stdio upstream server-everything cannot run.");
         Assert.True(File.Exists(EverythingApp.ServerScript), $"server-everything is not installed: run 'npm ci' in eng/node ({EverythingApp.ServerScript}).");
         var client = await app.ClientAsync(await app.KeyAsync(["tools:list", "tools:call"]));
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (!(await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "everything.echo"))
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "the upstream's tools did not appear within 30 s");
-            await Task.Delay(50, Ct);
-        }
+        await client.UntilListedAsync("the upstream's tools", "everything.echo");
 
         return client;
     }
@@ -182,12 +177,7 @@ public sealed class UpstreamTests(EverythingApp app) : IClassFixture<EverythingA
     public async Task No_more_calls_than_the_concurrency_cap_reach_the_upstream_at_once()
     {
         await using var client = await ReadyClientAsync();
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (!(await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "counter.slow"))
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "the counter upstream's tools did not appear within 30 s");
-            await Task.Delay(50, Ct);
-        }
+        await client.UntilListedAsync("the counter upstream's tools", "counter.slow");
 
         var calls = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => CallAsync(client, "counter.slow", new { ms = 200 }).AsTask()));
         var max = await CallAsync(client, "counter.max-in-flight", new { });
@@ -200,12 +190,7 @@ public sealed class UpstreamTests(EverythingApp app) : IClassFixture<EverythingA
     public async Task An_upstream_answering_with_broken_json_rpc_gives_a_tool_error()
     {
         await using var client = await ReadyClientAsync();
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        while (!(await client.ListToolsAsync(cancellationToken: Ct)).Any(t => t.Name == "broken.garble"))
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "the broken upstream's tool did not appear within 30 s");
-            await Task.Delay(50, Ct);
-        }
+        await client.UntilListedAsync("the broken upstream's tool", "broken.garble");
 
         var result = await CallAsync(client, "broken.garble", new { });
         var echo = await CallAsync(client, "everything.echo", new { message = "still fine" });
@@ -244,13 +229,9 @@ public sealed class UpstreamTests(EverythingApp app) : IClassFixture<EverythingA
             }
         }
 
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(30);
-        CallToolResult after;
-        while ((after = await CallAsync(client, "everything.echo", new { message = "after" })).IsError == true)
-        {
-            Assert.True(DateTimeOffset.UtcNow < deadline, "the upstream was not restarted within 30 s: " + TextOf(after));
-            await Task.Delay(50, Ct);
-        }
+        var after = await Poll.ValueAsync(() => CallAsync(client, "everything.echo", new { message = "after" }).AsTask(), result => result.IsError != true,
+            TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50));
+        Assert.True(after.IsError != true, "the upstream was not restarted within 30 s: " + TextOf(after));
 
         Assert.Contains("after", TextOf(after), StringComparison.Ordinal);
     }

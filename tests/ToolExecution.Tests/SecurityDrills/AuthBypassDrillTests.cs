@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Platform.Testing;
 
 namespace Platform.ToolExecution.Tests.SecurityDrills;
 
@@ -187,11 +188,8 @@ public sealed class AuthBypassDrillTests(McpApp app) : IClassFixture<McpApp>
         using var admin = AdminClient();
         (await admin.PostAsJsonAsync($"/admin/keys/{key.Split('_')[2]}/revoke", new { reason = "drill" })).EnsureSuccessStatusCode();
         // Revocation reaches ToolExecution's cache through a PostgreSQL notification; wait until it has (< 1 s).
-        var deadline = DateTimeOffset.UtcNow.AddSeconds(5);
-        while (DateTimeOffset.UtcNow < deadline && await PingAsync(key) != HttpStatusCode.Unauthorized)
-        {
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(async () => await PingAsync(key) == HttpStatusCode.Unauthorized, TimeSpan.FromSeconds(5),
+            "the revoked key is refused", TimeSpan.FromMilliseconds(50));
     }
 
     private async Task<HttpStatusCode> PingAsync(string credential)
