@@ -45,6 +45,8 @@ public static class AuthenticationExtensions
                     http.DefaultRequestHeaders.Add(ServiceCredential.HeaderName, serviceKey);
                 }
             })
+            // HttpClient's own request logging (Trace level) must never print the service key.
+            .RedactLoggedHeaders([ServiceCredential.HeaderName])
             .RemoveAllResilienceHandlers()
             .AddAuthCallResilience();
 #pragma warning restore EXTEXP0001
