@@ -53,9 +53,11 @@ public sealed class ToolCallRecorder(ToolCallJournal journal, DatabaseAvailabili
             call.ArgumentsSha256, call.RedactedArguments, outcome.DurationMs, new Actor(tenant, keyId, call.ClientIp), now, call.TraceId);
         // Not cancellable by the client: the audit write of a call that already ran must happen.
         var committed = journal.AppendAsync(new ToolCallJournal.Entry(call.CallId, [started, final], recorded, Activity.Current));
+        var waitStarted = time.GetTimestamp();
         try
         {
             await committed.WaitAsync(CommitTimeout, time);
+            metrics.RecordCommitWait(time.GetElapsedTime(waitStarted).TotalMilliseconds);
         }
         catch (TimeoutException)
         {
@@ -81,6 +83,7 @@ public sealed class ToolCallMetrics
     private readonly Counter<long> _calls;
     private readonly Histogram<double> _duration;
     private readonly Histogram<int> _callsPerCommit;
+    private readonly Histogram<double> _commitWait;
 
     public ToolCallMetrics(IMeterFactory meters)
     {
@@ -91,9 +94,15 @@ public sealed class ToolCallMetrics
         // come back (PostgreSQL under pressure) shows here first.
         _callsPerCommit = meter.CreateHistogram<int>("platform.tool.journal.commit_calls", "{call}", "Tool calls committed together per journal transaction.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32, 64, 128, 256] });
+        // The part of a call's latency spent waiting for its durable commit (queued behind the commit in flight, then
+        // its own): the cost of "recorded before answered", and the first figure to look at when answers slow down.
+        _commitWait = meter.CreateHistogram<double>("platform.tool.journal.commit_wait", "ms", "Time an answered call waited for its record's commit.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 3000] });
     }
 
     public void RecordCommit(int calls) => _callsPerCommit.Record(calls);
+
+    public void RecordCommitWait(double milliseconds) => _commitWait.Record(milliseconds);
 
     public void Record(string tool, CallOutcome outcome)
     {
