@@ -22,9 +22,6 @@ public static class PlatformModel
     /// <summary>Every service gets the service key: Auth checks it on its internal endpoints, the others present it.</summary>
     public const string ServiceKeyVariable = "Platform__ServiceKey";
 
-    /// <summary>Where the AppHost keeps the service key it generated, next to the admin key.</summary>
-    public const string ServiceKeyFileName = "service-key";
-
     /// <summary>Auth is the only service that receives the bootstrap admin key.</summary>
     public const string BootstrapAdminKeyVariable = "Auth__BootstrapAdminKey";
 

@@ -39,7 +39,7 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
         }
 
         var adminKey = AdminKey.LoadOrCreate(options.DataDirectory);
-        var serviceKey = GeneratedSecret.LoadOrCreate(options.DataDirectory, PlatformModel.ServiceKeyFileName, "svc_");
+        var serviceKey = ServiceKey.LoadOrCreate(options.DataDirectory);
         var urls = AssignUrls();
         var connectionStrings = new Dictionary<string, string>
         {
@@ -317,7 +317,7 @@ internal sealed class AppHostSession(AppHostOptions options, ConsoleView view) :
         }
     }
 
-    private void PrintSummary(AdminKey adminKey)
+    private void PrintSummary(GeneratedSecret adminKey)
     {
         var width = Math.Max("SERVICE".Length, _services.Max(s => s.Resource.Name.Length));
         view.Raw(string.Empty);

@@ -95,8 +95,8 @@ internal sealed class RunningPlatform : IAsyncDisposable
                 throw new InvalidOperationException($"{string.Join(", ", services.Select(s => s.Name))} did not become ready:\n" + output);
             }
 
-            var admin = (await File.ReadAllTextAsync(Path.Combine(data.FullName, "admin-key")).ConfigureAwait(false)).Trim();
-            var serviceKey = (await File.ReadAllTextAsync(Path.Combine(data.FullName, PlatformModel.ServiceKeyFileName)).ConfigureAwait(false)).Trim();
+            var admin = (await File.ReadAllTextAsync(Path.Combine(data.FullName, Platform.AppHost.Resources.AdminKey.FileName)).ConfigureAwait(false)).Trim();
+            var serviceKey = (await File.ReadAllTextAsync(Path.Combine(data.FullName, Platform.AppHost.Resources.ServiceKey.FileName)).ConfigureAwait(false)).Trim();
             return new RunningPlatform(stop, run, data, output, database, (await ready.Task.ConfigureAwait(false)).ToDictionary(s => s.Resource.Name), admin,
                 serviceKey, await control.Task.WaitAsync(TimeSpan.FromSeconds(30)).ConfigureAwait(false));
         }

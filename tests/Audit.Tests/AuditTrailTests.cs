@@ -11,6 +11,7 @@ using Npgsql;
 using Platform.Contracts;
 using Platform.Contracts.RateLimits;
 using Platform.Contracts.ToolCalls;
+using Platform.ServiceDefaults.Authentication;
 using Platform.Testing;
 using Wolverine;
 using AuditProgram = AuditService::Program;
@@ -34,7 +35,7 @@ public class AuditApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
         var settings = new Dictionary<string, string?>(AuditSettings)
         {
             ["ConnectionStrings:postgres"] = Database,
-            [InProcessAuth.ServiceKeySetting] = InProcessAuth.ServiceKey,
+            [ServiceCredential.ConfigurationKey] = InProcessAuth.ServiceKey,
         };
         var routeAuth = InProcessAuth.RouteAuthClientTo(Auth);
         Audit = new ServiceHost<AuditProgram>(settings, services =>

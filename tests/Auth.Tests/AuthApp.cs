@@ -64,7 +64,7 @@ public sealed class AuthApp : IAsyncLifetime
         ["Auth:Peppers:v1"] = Convert.ToBase64String(new byte[32]),
         ["Auth:Tokens:Audiences:0"] = McpResource,
         ["Auth:Tokens:Audiences:1"] = OtherResource,
-        ["Platform:ServiceKey"] = ServiceKey,
+        [ServiceCredential.ConfigurationKey] = ServiceKey,
     };
 
     /// <summary>A verification call as ToolExecution makes it, with the service credential.</summary>

@@ -72,8 +72,8 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
         }
 
         Services = (await ready.Task).ToDictionary(s => s.Resource.Name);
-        AdminKey = (await File.ReadAllTextAsync(Path.Combine(_data.FullName, "admin-key"))).Trim();
-        ServiceKey = (await File.ReadAllTextAsync(Path.Combine(_data.FullName, PlatformModel.ServiceKeyFileName))).Trim();
+        AdminKey = (await File.ReadAllTextAsync(Path.Combine(_data.FullName, Platform.AppHost.Resources.AdminKey.FileName))).Trim();
+        ServiceKey = (await File.ReadAllTextAsync(Path.Combine(_data.FullName, Platform.AppHost.Resources.ServiceKey.FileName))).Trim();
     }
 
     public HttpClient Client(string service, string? key)

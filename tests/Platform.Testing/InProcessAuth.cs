@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.ServiceDefaults.Authentication;
 
 namespace Platform.Testing;
 
@@ -17,11 +18,8 @@ public static class InProcessAuth
     {
         ["ConnectionStrings:postgres"] = database,
         ["Auth:BootstrapAdminKey"] = adminKey,
-        [ServiceKeySetting] = ServiceKey,
+        [ServiceCredential.ConfigurationKey] = ServiceKey,
     };
-
-    /// <summary>The setting that gives the calling service (ToolExecution, Audit) the service key.</summary>
-    public const string ServiceKeySetting = "Platform:ServiceKey";
 
     public static Action<IServiceCollection> RouteAuthClientTo<TAuthProgram>(WebApplicationFactory<TAuthProgram> auth)
         where TAuthProgram : class =>

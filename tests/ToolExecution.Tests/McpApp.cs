@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
 using Platform.Sandbox.Network;
+using Platform.ServiceDefaults.Authentication;
 using Platform.Testing;
 using AuthProgram = AuthService::Program;
 using ToolExecutionProgram = ToolExecutionService::Program;
@@ -62,7 +63,7 @@ public class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
         {
             ["ConnectionStrings:postgres"] = Database,
             ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
-            [InProcessAuth.ServiceKeySetting] = InProcessAuth.ServiceKey,
+            [ServiceCredential.ConfigurationKey] = InProcessAuth.ServiceKey,
             ["Authentication:Tokens:Issuer"] = Issuer,
             ["Tools:Workspaces:Root"] = WorkspacesRoot,
             ["Tools:Workspaces:QuotaBytes"] = "4096",
