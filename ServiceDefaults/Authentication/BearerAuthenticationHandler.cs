@@ -48,12 +48,11 @@ public sealed class BearerAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (BearerCredential(header) is not { } credential)
         {
             return Fail("unsupported_scheme", "Use the Bearer authentication scheme.");
         }
 
-        var credential = header["Bearer ".Length..].Trim();
         if (credential.Length is 0 or > MaxCredentialLength)
         {
             return Fail(VerificationStatus.Malformed, "The bearer credential is empty or too long.");
@@ -97,6 +96,10 @@ public sealed class BearerAuthenticationHandler(
         var identity = new ClaimsIdentity(claims, SchemeName, PlatformClaims.KeyId, null);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
+
+    /// <summary>The credential of an <c>Authorization: Bearer …</c> header, or null for any other scheme.</summary>
+    public static string? BearerCredential(string? header) =>
+        header is not null && header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
 
     private AuthenticateResult Fail(string reason, string detail)
     {

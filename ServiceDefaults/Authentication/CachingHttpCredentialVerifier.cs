@@ -26,15 +26,9 @@ public sealed class CachingHttpCredentialVerifier(IHttpClientFactory httpClients
     public async ValueTask<VerifyKeyResponse> VerifyAsync(string key, string? clientIp, CancellationToken cancellationToken)
     {
         var cacheKey = CacheKey(key, clientIp);
-        if (cache.TryGetValue(cacheKey, out VerifyKeyResponse? cached) && cached is not null)
+        if (Cached(cacheKey) is { } cached)
         {
-            if (cached.ValidUntil is not { } until || time.GetUtcNow() < until)
-            {
-                return cached;
-            }
-
-            // Lapsed while cached; Auth gives the precise answer (expired, or valid under a newer expiry).
-            cache.Remove(cacheKey);
+            return cached;
         }
 
         var http = httpClients.CreateClient(HttpClientName);
@@ -70,6 +64,26 @@ public sealed class CachingHttpCredentialVerifier(IHttpClientFactory httpClients
 
         cache.Set(cacheKey, answer, entry);
         return answer;
+    }
+
+    /// <summary>Whether <see cref="VerifyAsync"/> would answer from the cache, without asking Auth.</summary>
+    public bool AnswersLocally(string key, string? clientIp) => Cached(CacheKey(key, clientIp)) is not null;
+
+    private VerifyKeyResponse? Cached(string cacheKey)
+    {
+        if (!cache.TryGetValue(cacheKey, out VerifyKeyResponse? cached) || cached is null)
+        {
+            return null;
+        }
+
+        if (cached.ValidUntil is not { } until || time.GetUtcNow() < until)
+        {
+            return cached;
+        }
+
+        // Lapsed while cached; Auth gives the precise answer (expired, or valid under a newer expiry).
+        cache.Remove(cacheKey);
+        return null;
     }
 
     /// <summary>Drops every cached answer for a key id (all client IPs).</summary>

@@ -76,6 +76,10 @@ public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : ICla
                 .GetProperty("error").GetProperty("data").GetProperty("limit").GetString());
         }
 
+        // A key the fail-closed process has not verified yet meets the failed-authentication check, whose policy fails
+        // open (its default): the guess is still looked up, and refused as unknown.
+        Assert.Equal(HttpStatusCode.Unauthorized, (await E2E.PostAsync(failClosed, "mcp_test_" + Guid.NewGuid().ToString("N"), E2E.EchoCall(9), ct)).StatusCode);
+
         await platform.Redis.StartAsync();
 
         // Both processes find Redis again on their own (circuit cooldown, then one probe): the fail-closed one admits
@@ -93,8 +97,8 @@ public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : ICla
         // mode and process, however many requests each mode decided.
         var unavailable = await RecordsAsync(audit, "ratelimit.redis_unavailable", ct);
         Assert.Equal(["fail_open"], ModesOf(unavailable, openNode));
-        // The fail-closed process counts failed authentications fail-open (the default of that policy), and that check
-        // runs before every call: modes belong to policies, so this process reports both.
+        // Modes belong to policies: the fail-closed process also met the failed-authentication check (fail-open), so it
+        // reports both.
         Assert.Equal(["fail_closed", "fail_open"], ModesOf(unavailable, closedNode).Order());
         // Each record names the trace of the request that met the outage, so an operator can follow it.
         Assert.All(unavailable.Where(r => Target(r) == openNode || Target(r) == closedNode),

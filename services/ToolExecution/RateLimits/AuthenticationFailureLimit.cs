@@ -5,9 +5,15 @@ using Platform.ServiceDefaults.Authentication;
 namespace Platform.ToolExecution.RateLimits;
 
 /// <summary>
-/// Failed authentications per client IP: checked before any key lookup (so a flood of guesses costs no verification
-/// call) and counted after a failure.
+/// Failed authentications per client IP: every failure counts, and while an IP is over its limit a credential that
+/// would have to be verified by Auth gets 429 before any key lookup, so a flood of guesses costs no verification call.
 /// </summary>
+/// <remarks>
+/// A credential this replica answers by itself (a key it verified within the cache's lifetime, or an access token,
+/// checked against the JWKS) costs no verification call, so it is not held up: checking it would spend a Redis round
+/// trip on every request for nothing (about a tenth of a tool call's CPU in the echo benchmark, docs/toolexecution-performance.md),
+/// and a client that shares its IP with a guesser keeps working. Guesses are unknown keys, which always ask Auth.
+/// </remarks>
 public static class AuthenticationFailureLimit
 {
     public static IApplicationBuilder UseAuthenticationFailureLimit(this IApplicationBuilder app) =>
@@ -23,11 +29,14 @@ public static class AuthenticationFailureLimit
             var options = http.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
             var limit = new RateLimit(options.AuthFailuresPerMinutePerIp, TimeSpan.FromMinutes(1));
             var ip = address.ToString();
-            var check = await limiter.CheckAuthFailuresAsync(ip, limit, options.AuthFailuresOnRedisFailure, http.RequestAborted);
-            if (!check.IsAllowed)
+            if (AsksAuth(http, ip))
             {
-                await RateLimitResponses.WriteRefusalAsync(http, check, null);
-                return;
+                var check = await limiter.CheckAuthFailuresAsync(ip, limit, options.AuthFailuresOnRedisFailure, http.RequestAborted);
+                if (!check.IsAllowed)
+                {
+                    await RateLimitResponses.WriteRefusalAsync(http, check, null);
+                    return;
+                }
             }
 
             await next(http);
@@ -36,4 +45,10 @@ public static class AuthenticationFailureLimit
                 await limiter.RecordAuthFailureAsync(ip, limit, options.AuthFailuresOnRedisFailure, CancellationToken.None);
             }
         });
+
+    /// <summary>Whether authenticating this request would call Auth's verification endpoint.</summary>
+    private static bool AsksAuth(HttpContext http, string clientIp) =>
+        BearerAuthenticationHandler.BearerCredential(http.Request.Headers.Authorization) is { Length: > 0 } credential
+        && !AccessTokenValidator.LooksLikeJwt(credential)
+        && !http.RequestServices.GetRequiredService<CachingHttpCredentialVerifier>().AnswersLocally(credential, clientIp);
 }
