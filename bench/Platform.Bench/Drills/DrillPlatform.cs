@@ -120,7 +120,7 @@ public sealed class DrillPlatform : IAsyncDisposable
         }
 
         platform.Control = await ready.Task.ConfigureAwait(false);
-        platform.AdminKey = (await File.ReadAllTextAsync(Path.Combine(data.FullName, "admin-key")).ConfigureAwait(false)).Trim();
+        platform.AdminKey = (await File.ReadAllTextAsync(Path.Combine(data.FullName, Platform.AppHost.Resources.AdminKey.FileName)).ConfigureAwait(false)).Trim();
         Console.WriteLine("starting a second tool-execution replica (fails closed when Redis is down)");
         platform.Replica = await platform.Control.StartReplicaAsync(PlatformModel.ToolExecution, new Dictionary<string, string>
         {
