@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Threading.RateLimiting;
 
 namespace Platform.RateLimiting;
@@ -7,13 +8,26 @@ namespace Platform.RateLimiting;
 /// Decides for fail-open policies while Redis is unreachable. Each replica allows its share of each limit
 /// (limit / replica count), so the fleet as a whole stays near the configured limit.
 /// </summary>
-internal sealed class LocalFallbackLimiter(int replicaCount) : IDisposable
+/// <remarks>
+/// Windows are replenished when they are used, not by a timer each, and a window left unused for longer than its
+/// length is dropped: it is back to its full budget, so no decision changes, and an outage's flood of distinct
+/// clients (failed authentications from ever new networks) cannot grow the table, or its timers, without end.
+/// </remarks>
+internal sealed class LocalFallbackLimiter(int replicaCount, TimeSpan? sweepInterval = null) : IDisposable
 {
-    private readonly ConcurrentDictionary<(string Key, RateLimit Limit), FixedWindowRateLimiter> _limiters = new();
+    private static readonly TimeSpan DefaultSweepInterval = TimeSpan.FromSeconds(10);
+
+    private readonly ConcurrentDictionary<(string Key, RateLimit Limit), Window> _windows = new();
+    private readonly TimeSpan _sweepInterval = sweepInterval ?? DefaultSweepInterval;
+    private long _nextSweep;
+
+    /// <summary>How many limits the fallback holds state for (tests).</summary>
+    internal int TrackedCount => _windows.Count;
 
     public RateLimitDecision Acquire(IReadOnlyList<(LimitKind Kind, string Key, RateLimit Limit)> limits)
     {
-        var chosen = limits.Select(l => (l.Kind, l.Limit, Limiter: _limiters.GetOrAdd((l.Key, l.Limit), Create))).ToList();
+        DropIdleWindows();
+        var chosen = limits.Select(l => (l.Kind, l.Limit, Limiter: Use(l.Key, l.Limit))).ToList();
 
         // Check before consuming, so a denial by one limit does not spend the others (as in the Redis script).
         // Two threads may both pass the check; the fallback only has to be approximately right.
@@ -55,17 +69,52 @@ internal sealed class LocalFallbackLimiter(int replicaCount) : IDisposable
 
     public void Dispose()
     {
-        foreach (var limiter in _limiters.Values)
+        foreach (var window in _windows.Values)
         {
-            limiter.Dispose();
+            window.Limiter.Dispose();
         }
     }
 
-    private FixedWindowRateLimiter Create((string Key, RateLimit Limit) entry) => new(new FixedWindowRateLimiterOptions
+    private FixedWindowRateLimiter Use(string key, RateLimit limit)
+    {
+        var window = _windows.GetOrAdd((key, limit), Create);
+        Volatile.Write(ref window.LastUsed, Stopwatch.GetTimestamp());
+        window.Limiter.TryReplenish();
+        return window.Limiter;
+    }
+
+    private void DropIdleWindows()
+    {
+        var now = Stopwatch.GetTimestamp();
+        var due = Interlocked.Read(ref _nextSweep);
+        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + (long)(_sweepInterval.TotalSeconds * Stopwatch.Frequency), due) != due)
+        {
+            return;
+        }
+
+        foreach (var (key, window) in _windows)
+        {
+            if (Stopwatch.GetElapsedTime(Volatile.Read(ref window.LastUsed), now) > key.Limit.Window)
+            {
+                // A caller that fetched this window a moment ago still counts against it; the next one starts afresh.
+                // The fallback only has to be approximately right.
+                _windows.TryRemove(new KeyValuePair<(string, RateLimit), Window>(key, window));
+            }
+        }
+    }
+
+    private Window Create((string Key, RateLimit Limit) entry) => new(new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
     {
         PermitLimit = Math.Max(1, entry.Limit.PermitLimit / Math.Max(1, replicaCount)),
         Window = entry.Limit.Window,
         QueueLimit = 0,
-        AutoReplenishment = true,
-    });
+        AutoReplenishment = false,
+    }));
+
+    private sealed class Window(FixedWindowRateLimiter limiter)
+    {
+        public long LastUsed;
+
+        public FixedWindowRateLimiter Limiter { get; } = limiter;
+    }
 }

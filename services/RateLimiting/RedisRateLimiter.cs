@@ -53,7 +53,10 @@ public sealed class RedisRateLimiter : IDisposable
         return decision;
     }
 
-    /// <summary>Counts one failed authentication from <paramref name="clientIp"/>; denied once the IP is over its limit.</summary>
+    /// <summary>
+    /// Counts one failed authentication from <paramref name="clientIp"/> (a client's <see cref="ClientNetwork"/>); denied
+    /// once it is over its limit.
+    /// </summary>
     public Task<RateLimitDecision> RecordAuthFailureAsync(string clientIp, RateLimit limit, RedisFailureMode onRedisFailure = RedisFailureMode.FailOpen, CancellationToken cancellationToken = default) =>
         DecideAsync(AuthLimits(clientIp, limit), null, null, null, dryRun: false, onRedisFailure, cancellationToken);
 

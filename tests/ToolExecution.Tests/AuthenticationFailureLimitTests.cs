@@ -2,6 +2,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Platform.Testing;
 
 namespace Platform.ToolExecution.Tests;
@@ -21,6 +24,28 @@ public sealed class AuthFailureLimitApp(PlatformInfrastructure infrastructure) :
     };
 
     public const string TokenAudience = "http://localhost/mcp";
+
+    /// <summary>A request header this fixture takes as the client's address, for addresses a loopback socket cannot have.</summary>
+    public const string ClientAddressHeader = "X-Test-Client-Address";
+
+    protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<IStartupFilter, ClientAddressFromHeader>();
+
+    private sealed class ClientAddressFromHeader : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((http, inner) =>
+            {
+                if (http.Request.Headers[ClientAddressHeader] is [{ } address])
+                {
+                    http.Connection.RemoteIpAddress = IPAddress.Parse(address);
+                }
+
+                return inner(http);
+            });
+            next(app);
+        };
+    }
 }
 
 /// <summary>
@@ -87,6 +112,26 @@ public sealed class AuthenticationFailureLimitTests(AuthFailureLimitApp app) : I
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Guesses_from_one_ipv6_64_share_one_budget_whichever_addresses_they_come_from()
+    {
+        int site = Random.Shared.Next(0x10000), subnet = Random.Shared.Next(0x10000);
+        var network = $"2001:db8:{site:x}:{subnet:x}";
+        var neighbour = $"2001:db8:{site:x}:{subnet ^ 1:x}";
+        using var http = ClientFrom(UniqueLoopbackAddress());
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 1; i <= AuthFailureLimitApp.FailuresPerMinute + 2 && !statuses.Contains(HttpStatusCode.TooManyRequests); i++)
+        {
+            statuses.Add((await PostAsync(http, "mcp_test_" + Guid.NewGuid().ToString("N"), $"{network}::{i:x}")).StatusCode);
+        }
+
+        var fromAnotherNetwork = await PostAsync(http, "mcp_test_" + Guid.NewGuid().ToString("N"), $"{neighbour}::1");
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[^1]);
+        Assert.InRange(statuses.Count, AuthFailureLimitApp.FailuresPerMinute + 1, AuthFailureLimitApp.FailuresPerMinute + 2);
+        Assert.Equal(HttpStatusCode.Unauthorized, fromAnotherNetwork.StatusCode);
+    }
+
     /// <summary>
     /// Posts unknown keys until one is refused with 429. A failure is counted after its 401 is written, so the guess
     /// right after the limit may still slip through before the count lands: at most one more than the limit is allowed.
@@ -109,10 +154,15 @@ public sealed class AuthenticationFailureLimitTests(AuthFailureLimitApp app) : I
         return responses;
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string credential)
+    private static async Task<HttpResponseMessage> PostAsync(HttpClient http, string credential, string? clientAddress = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/mcp") { Content = new StringContent(EchoCall, Encoding.UTF8, "application/json") };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", credential);
+        if (clientAddress is not null)
+        {
+            request.Headers.Add(AuthFailureLimitApp.ClientAddressHeader, clientAddress);
+        }
+
         return await http.SendAsync(request, TestContext.Current.CancellationToken);
     }
 

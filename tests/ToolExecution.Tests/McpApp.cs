@@ -75,6 +75,7 @@ public class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
         {
             routeAuth(services);
             services.AddSingleton(LoopbackFetcher);
+            ConfigureServices(services);
         })
         { UseFakeClock = false };
         _ = Auth.Server;
@@ -149,6 +150,11 @@ public class McpApp(PlatformInfrastructure infrastructure) : IAsyncLifetime
             TransportMode = HttpTransportMode.StreamableHttp,
         }, http, null, ownsHttpClient: true);
         return await McpClient.CreateAsync(transport, cancellationToken: TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>Services a derived fixture adds to the ToolExecution host.</summary>
+    protected virtual void ConfigureServices(IServiceCollection services)
+    {
     }
 
     /// <summary>Settings a derived fixture adds to the ToolExecution host, such as upstream servers.</summary>

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
 using Platform.ServiceDefaults.Authentication;
@@ -50,8 +51,6 @@ internal static class Extensions
                 filters.AddCallToolFilter(ToolAccessFilters.CallTool);
             });
 
-        // The event store's tables are created by the first call, not at startup: replicas starting together on an
-        // empty database would otherwise race on the same DDL (seen with three ToolExecution processes).
         // Rich appends: every call starts a new stream, so Marten can write its stream row and events as plain inserts
         // in the commit's statement batch. The default quick append runs a PL/pgSQL function per stream, which cost
         // PostgreSQL about a sixth more CPU per call under the echo benchmark (docs/decisions/0003-call-recording-in-one-transaction.md).
@@ -59,5 +58,9 @@ internal static class Extensions
         // Registered after Wolverine so it stops first (hosts stop in reverse order): its last commit still gets
         // its outbox messages sent. The web server stops before both, so no request is left waiting on it.
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ToolCallJournal>());
+        builder.Services.AddSingleton<EventStoreSetup>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EventStoreSetup>());
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            EventStoreSetup.HealthCheckName, sp => sp.GetRequiredService<EventStoreSetup>(), HealthStatus.Unhealthy, [ServiceDefaults.Extensions.ReadinessTag]));
     }
 }

@@ -5,8 +5,9 @@ using Platform.ServiceDefaults.Authentication;
 namespace Platform.ToolExecution.RateLimits;
 
 /// <summary>
-/// Failed authentications per client IP: every failure counts, and while an IP is over its limit a credential that
-/// would have to be verified by Auth gets 429 before any key lookup, so a flood of guesses costs no verification call.
+/// Failed authentications per client network (an IPv4 address or an IPv6 /64, <see cref="ClientNetwork"/>): every
+/// failure counts, and while a network is over its limit a credential that would have to be verified by Auth gets 429
+/// before any key lookup, so a flood of guesses costs no verification call.
 /// </summary>
 /// <remarks>
 /// A credential this replica answers by itself (a key it verified within the cache's lifetime, or an access token,
@@ -28,10 +29,10 @@ public static class AuthenticationFailureLimit
             var limiter = http.RequestServices.GetRequiredService<RedisRateLimiter>();
             var options = http.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
             var limit = new RateLimit(options.AuthFailuresPerMinutePerIp, TimeSpan.FromMinutes(1));
-            var ip = address.ToString();
-            if (AsksAuth(http, ip))
+            var network = ClientNetwork.Of(address);
+            if (AsksAuth(http, address.ToString()))
             {
-                var check = await limiter.CheckAuthFailuresAsync(ip, limit, options.AuthFailuresOnRedisFailure, http.RequestAborted);
+                var check = await limiter.CheckAuthFailuresAsync(network, limit, options.AuthFailuresOnRedisFailure, http.RequestAborted);
                 if (!check.IsAllowed)
                 {
                     await RateLimitResponses.WriteRefusalAsync(http, check, null);
@@ -42,7 +43,7 @@ public static class AuthenticationFailureLimit
             await next(http);
             if (http.Items.ContainsKey(BearerAuthenticationHandler.FailureReasonItem))
             {
-                await limiter.RecordAuthFailureAsync(ip, limit, options.AuthFailuresOnRedisFailure, CancellationToken.None);
+                await limiter.RecordAuthFailureAsync(network, limit, options.AuthFailuresOnRedisFailure, CancellationToken.None);
             }
         });
 
