@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Threading.RateLimiting;
 
 namespace Platform.RateLimiting;
@@ -13,7 +12,7 @@ namespace Platform.RateLimiting;
 /// length is dropped: it is back to its full budget, so no decision changes, and an outage's flood of distinct
 /// clients (failed authentications from ever new networks) cannot grow the table, or its timers, without end.
 /// </remarks>
-internal sealed class LocalFallbackLimiter(int replicaCount, TimeSpan? sweepInterval = null) : IDisposable
+internal sealed class LocalFallbackLimiter(int replicaCount, TimeProvider time, TimeSpan? sweepInterval = null) : IDisposable
 {
     private static readonly TimeSpan DefaultSweepInterval = TimeSpan.FromSeconds(10);
 
@@ -78,23 +77,23 @@ internal sealed class LocalFallbackLimiter(int replicaCount, TimeSpan? sweepInte
     private FixedWindowRateLimiter Use(string key, RateLimit limit)
     {
         var window = _windows.GetOrAdd((key, limit), Create);
-        Volatile.Write(ref window.LastUsed, Stopwatch.GetTimestamp());
+        Volatile.Write(ref window.LastUsed, time.GetTimestamp());
         window.Limiter.TryReplenish();
         return window.Limiter;
     }
 
     private void DropIdleWindows()
     {
-        var now = Stopwatch.GetTimestamp();
+        var now = time.GetTimestamp();
         var due = Interlocked.Read(ref _nextSweep);
-        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + (long)(_sweepInterval.TotalSeconds * Stopwatch.Frequency), due) != due)
+        if (now < due || Interlocked.CompareExchange(ref _nextSweep, now + (long)(_sweepInterval.TotalSeconds * time.TimestampFrequency), due) != due)
         {
             return;
         }
 
         foreach (var (key, window) in _windows)
         {
-            if (Stopwatch.GetElapsedTime(Volatile.Read(ref window.LastUsed), now) > key.Limit.Window)
+            if (time.GetElapsedTime(Volatile.Read(ref window.LastUsed), now) > key.Limit.Window)
             {
                 // A caller that fetched this window a moment ago still counts against it; the next one starts afresh.
                 // The fallback only has to be approximately right.

@@ -30,7 +30,7 @@ public sealed class RedisRateLimiter : IDisposable
         _redis = redis;
         _options = options ?? new RedisRateLimiterOptions();
         _circuit = new CircuitBreaker(_options.FailuresToOpenCircuit, _options.CircuitCooldown, time ?? TimeProvider.System);
-        _fallback = new LocalFallbackLimiter(_options.ReplicaCount);
+        _fallback = new LocalFallbackLimiter(_options.ReplicaCount, time ?? TimeProvider.System);
         _outage = new OutageTracker(time ?? TimeProvider.System, _options.OnAvailabilityChange);
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
         _decisions = _meter.CreateCounter<long>("platform.ratelimit.decisions", description: "Rate-limit decisions by outcome and deciding limit.");

@@ -1,6 +1,11 @@
+using Microsoft.Extensions.Time.Testing;
+
 namespace Platform.RateLimiting.Tests;
 
-/// <summary>The in-memory limiter that decides for fail-open policies while Redis is down (pure logic, real time).</summary>
+/// <summary>
+/// The in-memory limiter that decides for fail-open policies while Redis is down (pure logic). Windows refill on real
+/// time; which windows are dropped follows the limiter's clock, a fake one here.
+/// </summary>
 public sealed class LocalFallbackLimiterTests
 {
     private static readonly RateLimit TwoPerTenthOfASecond = new(2, TimeSpan.FromMilliseconds(100));
@@ -8,7 +13,7 @@ public sealed class LocalFallbackLimiterTests
     [Fact]
     public async Task A_window_refills_after_its_length_without_a_timer_of_its_own()
     {
-        using var fallback = new LocalFallbackLimiter(replicaCount: 1);
+        using var fallback = new LocalFallbackLimiter(replicaCount: 1, TimeProvider.System);
         var limits = Limits("key", TwoPerTenthOfASecond);
         Assert.True(fallback.Acquire(limits).IsAllowed);
         Assert.True(fallback.Acquire(limits).IsAllowed);
@@ -20,9 +25,10 @@ public sealed class LocalFallbackLimiterTests
     }
 
     [Fact]
-    public async Task Windows_left_unused_for_longer_than_their_length_are_dropped()
+    public void Windows_left_unused_for_longer_than_their_length_are_dropped()
     {
-        using var fallback = new LocalFallbackLimiter(replicaCount: 1, sweepInterval: TimeSpan.Zero);
+        var clock = new FakeTimeProvider();
+        using var fallback = new LocalFallbackLimiter(replicaCount: 1, clock, sweepInterval: TimeSpan.Zero);
         for (var client = 0; client < 1_000; client++)
         {
             fallback.Acquire(Limits($"client-{client}", TwoPerTenthOfASecond));
@@ -30,7 +36,7 @@ public sealed class LocalFallbackLimiterTests
 
         Assert.Equal(1_000, fallback.TrackedCount);
 
-        await Task.Delay(250, TestContext.Current.CancellationToken);
+        clock.Advance(TimeSpan.FromMilliseconds(250));
         fallback.Acquire(Limits("one-more", TwoPerTenthOfASecond));
 
         Assert.Equal(1, fallback.TrackedCount);
@@ -39,9 +45,11 @@ public sealed class LocalFallbackLimiterTests
     [Fact]
     public void A_window_still_in_use_keeps_its_count()
     {
-        using var fallback = new LocalFallbackLimiter(replicaCount: 1, sweepInterval: TimeSpan.Zero);
+        var clock = new FakeTimeProvider();
+        using var fallback = new LocalFallbackLimiter(replicaCount: 1, clock, sweepInterval: TimeSpan.Zero);
         var minute = Limits("key", new RateLimit(1, TimeSpan.FromMinutes(1)));
         Assert.True(fallback.Acquire(minute).IsAllowed);
+        clock.Advance(TimeSpan.FromSeconds(30));
 
         var again = fallback.Acquire(minute);
 
