@@ -1,29 +1,33 @@
-using System.Runtime.InteropServices;
-using Microsoft.Extensions.Configuration;
-using Platform.AppHost.Model;
-using Platform.AppHost.Orchestration;
-using Platform.AppHost.Publishing;
+using Platform.AppHost;
+using Platform.Provisioning;
 
-if (args is ["publish", .. var publishArgs])
-{
-    return PublishCommand.Run(publishArgs, RepositoryRoot.Find(), Console.Out, Console.Error);
-}
+var builder = DistributedApplication.CreateBuilder(args);
+var datastores = DatastoreOptions.From(builder.Configuration, Path.Combine(builder.AppHostDirectory, "..", ".apphost"));
 
-var configuration = new ConfigurationBuilder()
-    .AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true)
-    .AddEnvironmentVariables()
-    .AddCommandLine(args)
-    .Build();
-var options = AppHostOptions.FromConfiguration(configuration, RepositoryRoot.Find(), PlatformModel.Services);
+var secrets = builder.AddPlatformSecrets(datastores.DataDirectory);
+var postgres = builder.AddPlatformPostgres(datastores);
+var redis = builder.AddPlatformRedis(Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..")));
 
-using var stopping = new CancellationTokenSource();
-void Stop(PosixSignalContext context)
-{
-    // We stop the children ourselves and then exit 0, instead of the runtime terminating us first.
-    context.Cancel = true;
-    stopping.Cancel();
-}
+var auth = builder.AddProject<Projects.Auth>("auth")
+    .AsPlatformService(postgres, secrets)
+    .AsPublicService()
+    .WithEnvironment("Auth__BootstrapAdminKey", secrets.AdminKey)
+    .WithEnvironment("Auth__Peppers__v1", secrets.Pepper)
+    .WithEnvironment("Auth__CurrentPepperVersion", "v1")
+    .WithAdminKeyCommand(secrets);
 
-using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-return await AppHostRunner.RunAsync(options, stopping.Token);
+builder.AddProject<Projects.ToolExecution>("tool-execution")
+    .AsPlatformService(postgres, secrets)
+    .AsPublicService()
+    .WithReference(redis).WaitFor(redis)
+    .WithReference(auth).WaitFor(auth);
+
+builder.AddProject<Projects.Audit>("audit")
+    .AsPlatformService(postgres, secrets)
+    .WithReference(auth).WaitFor(auth)
+    .WithCheckpointSigningKey()
+    .WithAuditChainCommand(secrets);
+
+builder.AddStateFile(datastores.DataDirectory);
+
+builder.Build().Run();

@@ -4,7 +4,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 using Platform.ServiceDefaults.Http;
-using Platform.ServiceDefaults.Lifetime;
 using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.ServiceDefaults;
@@ -32,7 +31,6 @@ public static class Extensions
         });
 
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddHostedService<ParentProcessWatchdog>();
         return builder;
     }
 

@@ -7,13 +7,9 @@ internal static class BinaryLocator
     private const string PostgresInstallRoot = "/usr/lib/postgresql";
     private static readonly string[] ServerTools = ["pg_ctl", "postgres"];
 
-    public static IReadOnlyList<string> SearchPaths(ProvisioningOptions options)
+    /// <summary>PATH, then <c>/usr/lib/postgresql/*/bin</c> (highest version first).</summary>
+    public static IReadOnlyList<string> SearchPaths()
     {
-        if (options.BinarySearchPaths is { } configured)
-        {
-            return configured;
-        }
-
         var path = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
         return [.. path, .. PostgresVersionDirectories()];

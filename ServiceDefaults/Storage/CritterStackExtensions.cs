@@ -70,9 +70,6 @@ public static class CritterStackExtensions
             {
                 options.DatabaseSchemaName = schema;
                 options.Events.DatabaseSchemaName = schema;
-                // With the DistributedLock stand-in the daemon only gets its lock through a transactional
-                // advisory lock; without this the async daemon never runs (DESIGN.md, registry constraints).
-                options.Events.UseAdvisoryLockTransaction = true;
                 configureMarten(options);
             })
             .UseNpgsqlDataSource()

@@ -6,8 +6,7 @@ using Platform.Testing;
 namespace Platform.Auth.Tests;
 
 /// <summary>
-/// The async daemon must actually run with the DistributedLock stand-in (it silently never does without
-/// UseAdvisoryLockTransaction): the tenant key summary is an async projection.
+/// The async daemon must actually run and take its projection lock: the tenant key summary is an async projection.
 /// </summary>
 public sealed class AsyncProjectionTests(AuthApp app) : IClassFixture<AuthApp>
 {

@@ -1,0 +1,83 @@
+using Platform.Provisioning;
+
+namespace Platform.AppHost;
+
+/// <summary>What every platform service gets, and the operator commands the dashboard offers on them.</summary>
+public static class PlatformServices
+{
+    public static IResourceBuilder<ProjectResource> AsPlatformService(
+        this IResourceBuilder<ProjectResource> service, IResourceBuilder<IResourceWithConnectionString> postgres, PlatformSecrets secrets) =>
+        service
+            // Not behind DCP's proxy: clients reach the service itself, as in a deployment, with no extra hop to measure.
+            .WithHttpEndpoint(isProxied: false)
+            // Services read Aspire's ConnectionStrings__* and services__* only; the per-property variables would be more
+            // copies of the same secrets in every deployment.
+            .WithAnnotation(new ReferenceEnvironmentInjectionAnnotation(ReferenceEnvironmentInjectionFlags.ConnectionString | ReferenceEnvironmentInjectionFlags.ServiceDiscovery))
+            .WithReference(postgres).WaitFor(postgres)
+            // Auth checks it on its internal endpoints; the other services present it there.
+            .WithEnvironment("Platform__ServiceKey", secrets.ServiceKey)
+            .WithHttpHealthCheck("/health/ready")
+            // A local run is Development (dev-only conveniences such as a generated audit signing key); a deployment
+            // sets its own.
+            .WithEnvironment(context =>
+            {
+                if (context.ExecutionContext.IsRunMode)
+                {
+                    context.EnvironmentVariables["ASPNETCORE_ENVIRONMENT"] = service.ApplicationBuilder.Environment.EnvironmentName;
+                }
+            });
+
+    /// <summary>
+    /// Reached from outside the cluster. Behind an ingress the peer is the ingress controller, so client IPs (allowlists,
+    /// per-IP limits) come from X-Forwarded-For; the generated network policies admit only the ingress and platform pods.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> AsPublicService(this IResourceBuilder<ProjectResource> service)
+    {
+        service.WithExternalHttpEndpoints();
+        return service.ApplicationBuilder.ExecutionContext.IsPublishMode
+            ? service.WithEnvironment("ASPNETCORE_FORWARDEDHEADERS_ENABLED", "true")
+            : service;
+    }
+
+    /// <summary>
+    /// Audit signs checkpoints with a key that must outlive any one database. A local run (Development) generates one and
+    /// keeps it in Audit's schema; a deployment supplies its own PKCS#8 PEM ECDSA P-256 key, so the manifest asks for it.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithCheckpointSigningKey(this IResourceBuilder<ProjectResource> audit)
+    {
+        var builder = audit.ApplicationBuilder;
+        return builder.ExecutionContext.IsPublishMode
+            ? audit.WithEnvironment("Audit__CheckpointSigningKey", builder.AddParameter("audit-signing-key", secret: true))
+            : audit;
+    }
+
+    /// <summary>Shows the bootstrap admin key in the dashboard, for an operator who lost the first run's output.</summary>
+    public static IResourceBuilder<ProjectResource> WithAdminKeyCommand(this IResourceBuilder<ProjectResource> auth, PlatformSecrets secrets) =>
+        auth.WithCommand("show-admin-key", "Show the bootstrap admin key", async context =>
+            CommandResults.Success(
+                "The bootstrap admin key: a root credential, keep it secret.",
+                await secrets.AdminKey.Resource.GetValueAsync(context.CancellationToken).ConfigureAwait(false) ?? "",
+                CommandResultFormat.Text,
+                displayImmediately: true),
+            new CommandOptions { IconName = "Key", ConfirmationMessage = "Show the root credential on screen?" });
+
+    /// <summary>Runs <c>GET /audit/verify</c> with the admin key and shows whether the chain is intact.</summary>
+    public static IResourceBuilder<ProjectResource> WithAuditChainCommand(this IResourceBuilder<ProjectResource> audit, PlatformSecrets secrets) =>
+        audit.WithHttpCommand("/audit/verify", "Verify the audit chain", commandName: "verify-audit-chain", commandOptions: new HttpCommandOptions
+        {
+            Method = HttpMethod.Get,
+            IconName = "ShieldCheckmark",
+            PrepareRequest = async request =>
+            {
+                var key = await secrets.AdminKey.Resource.GetValueAsync(request.CancellationToken).ConfigureAwait(false);
+                request.Request.Headers.Authorization = new("Bearer", key);
+            },
+            GetCommandResult = async result =>
+            {
+                var body = await result.Response.Content.ReadAsStringAsync(result.CancellationToken).ConfigureAwait(false);
+                return result.Response.IsSuccessStatusCode && body.Contains("\"ok\":true", StringComparison.Ordinal)
+                    ? CommandResults.Success("The audit chain verifies.", body, CommandResultFormat.Json, displayImmediately: true)
+                    : CommandResults.Failure($"The audit chain does not verify ({(int)result.Response.StatusCode}).", body, CommandResultFormat.Json);
+            },
+        });
+}
