@@ -6,7 +6,7 @@ var datastores = DatastoreOptions.From(builder.Configuration, Path.Combine(build
 
 var secrets = builder.AddPlatformSecrets(datastores.DataDirectory);
 var postgres = builder.AddPlatformPostgres(datastores);
-var redis = builder.AddPlatformRedis(Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..")));
+var redis = builder.AddPlatformRedis(datastores, Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..")));
 
 var auth = builder.AddProject<Projects.Auth>("auth")
     .AsPlatformService(postgres, secrets)

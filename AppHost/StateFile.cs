@@ -38,6 +38,11 @@ public static class StateFile
         protected override async Task ExecuteAsync(CancellationToken stoppingToken)
         {
             var services = model.Resources.OfType<ProjectResource>().ToList();
+            if (services.Count == 0)
+            {
+                return;
+            }
+
             try
             {
                 await Task.WhenAll(services.Select(s => notifications.WaitForResourceHealthyAsync(s.Name, stoppingToken))).ConfigureAwait(false);

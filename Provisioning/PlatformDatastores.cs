@@ -64,29 +64,37 @@ public static partial class PlatformDatastores
             });
     }
 
-    public static IResourceBuilder<IResourceWithConnectionString> AddPlatformRedis(this IDistributedApplicationBuilder builder, string repositoryRoot)
+    public static IResourceBuilder<IResourceWithConnectionString> AddPlatformRedis(this IDistributedApplicationBuilder builder, DatastoreOptions options, string repositoryRoot)
     {
+        ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(builder);
         if (builder.ExecutionContext.IsRunMode && builder.Configuration.GetConnectionString(Redis) is { Length: > 0 })
         {
             return builder.AddConnectionString(Redis);
         }
 
-        if (builder.ExecutionContext.IsPublishMode || ContainerRuntime.Answers)
+        if (builder.ExecutionContext.IsPublishMode || (options.RedisServer is null && ContainerRuntime.Answers))
         {
             return builder.AddRedis(Redis).WithImageRegistry(null);
         }
 
         var port = FreePort.Next();
         var connectionString = $"127.0.0.1:{Invariant(port)}";
-        string[] command = BinaryLocator.Find("redis-server", BinaryLocator.SearchPaths()) is { } redisServer
-            ? [redisServer, "--port", Invariant(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"]
-            : GarnetTool.Find(repositoryRoot) is { } garnet
-                ? [DotnetHost.Path, garnet, "--lua", "--port", Invariant(port), "--bind", "127.0.0.1"]
-                : throw new InfrastructureUnavailableException(
-                    "No Redis: ConnectionStrings:redis is not set, no Docker engine answers, redis-server is not in PATH and the garnet-server "
+        var redisServer = options.RedisServer is null or DatastoreOptions.RedisServerBinary ? BinaryLocator.Find("redis-server", BinaryLocator.SearchPaths()) : null;
+        var garnet = redisServer is null && options.RedisServer is (null or DatastoreOptions.Garnet) ? GarnetTool.Find(repositoryRoot) : null;
+        string[] command = (redisServer, garnet) switch
+        {
+            ({ } binary, _) => [binary, "--port", Invariant(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
+            (_, { } assembly) => [DotnetHost.Path, assembly, "--lua", "--port", Invariant(port), "--bind", "127.0.0.1"],
+            _ => throw new InfrastructureUnavailableException(options.RedisServer switch
+            {
+                DatastoreOptions.RedisServerBinary => "No Redis: AppHost:Redis asks for redis-server, which is not in PATH. Install it (apt-get install redis-server).",
+                DatastoreOptions.Garnet => "No Redis: AppHost:Redis asks for garnet, and the garnet-server tool (.config/dotnet-tools.json) could not be restored. Run `dotnet tool restore`.",
+                _ => "No Redis: ConnectionStrings:redis is not set, no Docker engine answers, redis-server is not in PATH and the garnet-server "
                     + "tool (.config/dotnet-tools.json) could not be restored. Install redis-server (apt-get install redis-server), start Docker, "
-                    + "or set ConnectionStrings__redis.");
+                    + "or set ConnectionStrings__redis.",
+            }),
+        };
         var server = new LocalServerResource(Redis, command[0], "/", connectionString);
         return builder.AddLocalServer(server, command.Skip(1), port, check => check.AddRedis(connectionString, name: HealthCheckName(Redis)));
     }

@@ -1,76 +1,78 @@
 using System.Security.Cryptography;
 using System.Text;
+using Npgsql;
 using Platform.Provisioning;
 using Xunit;
 
 namespace Platform.Testing;
 
 /// <summary>
-/// One PostgreSQL and one Redis for the whole test assembly, provided by <see cref="Infrastructure"/>
-/// (<c>ConnectionStrings__postgres</c> / <c>ConnectionStrings__redis</c> when set, else a container, else local binaries
-/// in a temp directory that is deleted at the end).
+/// One PostgreSQL and one Redis for the whole test assembly, from the AppHost's own datastore resources
+/// (<c>ConnectionStrings__postgres</c> / <c>ConnectionStrings__redis</c> when set, else a container where Docker answers,
+/// else the machine's binaries in a temporary folder that is deleted at the end).
 /// Register it once per test project with <c>[assembly: AssemblyFixture(typeof(PlatformInfrastructure))]</c>;
 /// xunit.v3 then injects it into any test class constructor, and into <see cref="PostgresDatabaseFixture"/>.
 /// </summary>
 public sealed class PlatformInfrastructure : IAsyncLifetime
 {
-    private readonly DirectoryInfo _dataDirectory = Directory.CreateTempSubdirectory("platform-tests-");
-    private PostgresResource? _postgres;
-    private RedisResource? _redis;
-
-    public PostgresResource Postgres => _postgres ?? throw NotInitialized();
-
-    public RedisResource Redis => _redis ?? throw NotInitialized();
+    // Concurrent CREATE DATABASE calls can collide on template1 ("being accessed by other users").
+    private readonly SemaphoreSlim _createLock = new(1, 1);
+    private AppHostRun? _datastores;
+    private string? _postgres;
+    private string? _redis;
 
     /// <summary>The server's <c>platform</c> database; prefer <see cref="NewDatabaseAsync"/> so tests do not share state.</summary>
-    public string PostgresConnectionString => Postgres.ConnectionString;
+    public string PostgresConnectionString => _postgres ?? throw NotInitialized();
 
-    public string RedisConnectionString => Redis.ConnectionString;
+    public string RedisConnectionString => _redis ?? throw NotInitialized();
 
     public async ValueTask InitializeAsync()
     {
-        var options = new ProvisioningOptions
-        {
-            DataDirectory = _dataDirectory.FullName,
-            PostgresConnectionString = Environment.GetEnvironmentVariable("ConnectionStrings__postgres"),
-            RedisConnectionString = Environment.GetEnvironmentVariable("ConnectionStrings__redis"),
-        };
-        var postgres = Infrastructure.ProvisionPostgresAsync(options);
-        var redis = Infrastructure.ProvisionRedisAsync(options);
-        try
-        {
-            await Task.WhenAll(postgres, redis);
-        }
-        catch
-        {
-            // Whichever one did start must not outlive the failed run.
-            await DisposeIfStartedAsync(postgres);
-            await DisposeIfStartedAsync(redis);
-            DeleteDataDirectory();
-            throw;
-        }
-
-        _postgres = postgres.Result;
-        _redis = redis.Result;
+        _datastores = await AppHostRun.StartAsync(keep: new HashSet<string> { PlatformDatastores.Postgres, PlatformDatastores.PostgresServer, PlatformDatastores.Redis });
+        _postgres = await _datastores.ConnectionStringAsync(PlatformDatastores.Postgres);
+        _redis = await _datastores.ConnectionStringAsync(PlatformDatastores.Redis);
     }
 
     /// <summary>A new, empty database with a unique name that starts with <paramref name="hint"/>; returns its connection string.</summary>
-    public Task<string> NewDatabaseAsync(string? hint = null, CancellationToken ct = default) =>
-        Postgres.CreateDatabaseAsync(UniqueDatabaseName(hint), ct);
+    public async Task<string> NewDatabaseAsync(string? hint = null, CancellationToken ct = default)
+    {
+        var name = UniqueDatabaseName(hint);
+        await _createLock.WaitAsync(ct);
+        try
+        {
+            await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Pooling = false }.ConnectionString);
+            await connection.OpenAsync(ct);
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    // Identifiers cannot be parameters; the name is made of [a-z0-9_] below.
+                    await using var create = new NpgsqlCommand($"CREATE DATABASE \"{name}\"", connection);
+                    await create.ExecuteNonQueryAsync(ct);
+                    break;
+                }
+                catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 10)
+                {
+                    await Task.Delay(200, ct);
+                }
+            }
+        }
+        finally
+        {
+            _createLock.Release();
+        }
+
+        return new NpgsqlConnectionStringBuilder(PostgresConnectionString) { Database = name }.ConnectionString;
+    }
 
     public async ValueTask DisposeAsync()
     {
-        if (_redis is not null)
+        if (_datastores is not null)
         {
-            await _redis.DisposeAsync();
+            await _datastores.DisposeAsync();
         }
 
-        if (_postgres is not null)
-        {
-            await _postgres.DisposeAsync();
-        }
-
-        DeleteDataDirectory();
+        _createLock.Dispose();
     }
 
     internal static string UniqueDatabaseName(string? hint)
@@ -88,26 +90,6 @@ public sealed class PlatformInfrastructure : IAsyncLifetime
 
         var suffix = "_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         return name.ToString()[..Math.Min(name.Length, 63 - suffix.Length)] + suffix;
-    }
-
-    private static async Task DisposeIfStartedAsync<T>(Task<T> provisioning)
-        where T : ProvisionedResource
-    {
-        if (provisioning.IsCompletedSuccessfully)
-        {
-            await provisioning.Result.DisposeAsync();
-        }
-    }
-
-    private void DeleteDataDirectory()
-    {
-        try
-        {
-            _dataDirectory.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     private static InvalidOperationException NotInitialized() =>
