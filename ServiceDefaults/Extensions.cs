@@ -1,3 +1,4 @@
+using JasperFx;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.DependencyInjection;
@@ -8,10 +9,7 @@ using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.ServiceDefaults;
 
-/// <summary>
-/// What every Platform service gets, in the shape of .NET Aspire's ServiceDefaults so a real Aspire AppHost
-/// could replace ours without touching the services.
-/// </summary>
+/// <summary>What every Platform service gets, in the shape of .NET Aspire's ServiceDefaults.</summary>
 public static class Extensions
 {
     public const string LivenessTag = "live";
@@ -50,5 +48,22 @@ public static class Extensions
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = r => r.Tags.Contains(ReadinessTag) || r.Tags.Contains(LivenessTag) });
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+
+    /// <summary>
+    /// Serves until stopped. With arguments it runs the Critter Stack's command line instead (<c>codegen write</c>,
+    /// <c>db-apply</c>, …); without, it skips that command line's discovery, which prints a line per assembly at
+    /// every start.
+    /// </summary>
+    public static async Task<int> RunServiceAsync(this WebApplication app, string[] args)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0)
+        {
+            return await app.RunJasperFxCommands(args).ConfigureAwait(false);
+        }
+
+        await app.RunAsync().ConfigureAwait(false);
+        return 0;
     }
 }

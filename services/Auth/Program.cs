@@ -1,4 +1,3 @@
-using JasperFx;
 using Platform.Auth.Apis;
 using Platform.Auth.Extensions;
 using Platform.Auth.OAuth;
@@ -6,25 +5,35 @@ using Scalar.AspNetCore;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Http;
 
-var builder = WebApplication.CreateBuilder(args);
-
-builder.AddServiceDefaults();
-builder.AddApplicationServices();
-
-var app = builder.Build();
-
-app.UseHttpHygiene();
-app.UseAuthentication();
-app.UseAuthorization();
-
-app.MapDefaultEndpoints();
-app.MapAdminApi();
-app.MapVerificationApi();
-app.MapOAuthApi();
-app.MapOpenApi().AllowAnonymous();
-app.MapScalarApiReference().AllowAnonymous();
-
-return await app.RunJasperFxCommands(args);
+namespace Platform.Auth;
 
 /// <summary>Entry point; public so integration tests can host the service with WebApplicationFactory.</summary>
-public partial class Program;
+public sealed class Program
+{
+    private Program()
+    {
+    }
+
+    public static async Task<int> Main(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+
+        builder.AddServiceDefaults();
+        builder.AddApplicationServices();
+
+        var app = builder.Build();
+
+        app.UseHttpHygiene();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapDefaultEndpoints();
+        app.MapAdminApi();
+        app.MapVerificationApi();
+        app.MapOAuthApi();
+        app.MapOpenApi().AllowAnonymous();
+        app.MapScalarApiReference().AllowAnonymous();
+
+        return await app.RunServiceAsync(args).ConfigureAwait(false);
+    }
+}

@@ -1,11 +1,9 @@
-extern alias AuditService;
-extern alias AuthService;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using AuditService::Platform.Audit.Apis;
-using AuditService::Platform.Audit.Chain;
+using Platform.Audit.Apis;
+using Platform.Audit.Chain;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Contracts;
@@ -14,8 +12,8 @@ using Platform.Contracts.ToolCalls;
 using Platform.ServiceDefaults.Authentication;
 using Platform.Testing;
 using Wolverine;
-using AuditProgram = AuditService::Program;
-using AuthProgram = AuthService::Program;
+using AuditProgram = Platform.Audit.Program;
+using AuthProgram = Platform.Auth.Program;
 
 namespace Platform.Audit.Tests;
 

@@ -1,9 +1,8 @@
-extern alias AuditService;
-using AuditService::Platform.Audit.Apis;
-using AuditService::Platform.Audit.Chain;
-using AuditService::Platform.Audit.Checkpoints;
-using AuditService::Platform.Audit.Export;
-using AuditService::Platform.Audit.Retention;
+using Platform.Audit.Apis;
+using Platform.Audit.Chain;
+using Platform.Audit.Checkpoints;
+using Platform.Audit.Export;
+using Platform.Audit.Retention;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -11,7 +10,7 @@ using Platform.Contracts;
 using Platform.Contracts.ToolCalls;
 using Platform.Testing;
 using Wolverine;
-using AuditProgram = AuditService::Program;
+using AuditProgram = Platform.Audit.Program;
 
 namespace Platform.Audit.Tests;
 

@@ -1,5 +1,4 @@
-extern alias AuditService;
-using AuditService::Platform.Audit.Chain;
+using Platform.Audit.Chain;
 using Platform.Contracts;
 
 namespace Platform.Audit.Tests;

@@ -1,7 +1,6 @@
-extern alias AuditService;
 using System.Security.Cryptography;
-using AuditService::Platform.Audit.Chain;
-using AuditService::Platform.Audit.Checkpoints;
+using Platform.Audit.Chain;
+using Platform.Audit.Checkpoints;
 using Platform.Contracts;
 
 namespace Platform.Audit.Tests;

@@ -1,10 +1,9 @@
-extern alias AuditService;
 using System.Net;
 using System.Net.Http.Json;
-using AuditService::Platform.Audit.Apis;
-using AuditService::Platform.Audit.Chain;
-using AuditService::Platform.Audit.Checkpoints;
-using AuditService::Platform.Audit.Export;
+using Platform.Audit.Apis;
+using Platform.Audit.Chain;
+using Platform.Audit.Checkpoints;
+using Platform.Audit.Export;
 using Platform.Testing;
 
 namespace Platform.Audit.Tests;

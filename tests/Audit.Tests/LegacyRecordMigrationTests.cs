@@ -1,6 +1,5 @@
-extern alias AuditService;
 using System.Text.Json;
-using AuditService::Platform.Audit.Chain;
+using Platform.Audit.Chain;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Testing;

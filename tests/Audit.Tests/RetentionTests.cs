@@ -1,7 +1,6 @@
-extern alias AuditService;
-using AuditService::Platform.Audit.Chain;
-using AuditService::Platform.Audit.Checkpoints;
-using AuditService::Platform.Audit.Retention;
+using Platform.Audit.Chain;
+using Platform.Audit.Checkpoints;
+using Platform.Audit.Retention;
 using System.Security.Cryptography;
 using Marten;
 using Microsoft.Extensions.DependencyInjection;

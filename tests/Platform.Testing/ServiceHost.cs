@@ -1,4 +1,3 @@
-using JasperFx.CommandLine;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
@@ -15,12 +14,6 @@ public sealed class ServiceHost<TProgram> : WebApplicationFactory<TProgram> wher
 {
     private readonly IReadOnlyDictionary<string, string?> _settings;
     private readonly Action<IServiceCollection>? _configureServices;
-
-    static ServiceHost()
-    {
-        // Program.cs ends in RunJasperFxCommands; this makes it start the host the factory built.
-        JasperFxEnvironment.AutoStartHost = true;
-    }
 
     public ServiceHost(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? configureServices = null)
     {

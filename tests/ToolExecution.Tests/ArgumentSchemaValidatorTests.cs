@@ -1,6 +1,5 @@
-extern alias ToolExecutionService;
 using System.Text.Json;
-using ToolExecutionService::Platform.ToolExecution.Mcp;
+using Platform.ToolExecution.Mcp;
 
 namespace Platform.ToolExecution.Tests;
 

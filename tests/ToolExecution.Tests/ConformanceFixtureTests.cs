@@ -1,9 +1,8 @@
-extern alias ToolExecutionService;
 using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using Npgsql;
 using Platform.Testing;
-using ToolExecutionService::Platform.ToolExecution.Conformance;
+using Platform.ToolExecution.Conformance;
 
 namespace Platform.ToolExecution.Tests;
 

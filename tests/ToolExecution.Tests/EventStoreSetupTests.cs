@@ -1,9 +1,8 @@
-extern alias ToolExecutionService;
 using System.Net;
 using Npgsql;
 using Platform.ServiceDefaults.Authentication;
 using Platform.Testing;
-using ToolExecutionProgram = ToolExecutionService::Program;
+using ToolExecutionProgram = Platform.ToolExecution.Program;
 
 namespace Platform.ToolExecution.Tests;
 

@@ -1,5 +1,3 @@
-extern alias AuthService;
-extern alias ToolExecutionService;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -12,8 +10,8 @@ using ModelContextProtocol.Client;
 using Platform.Sandbox.Network;
 using Platform.ServiceDefaults.Authentication;
 using Platform.Testing;
-using AuthProgram = AuthService::Program;
-using ToolExecutionProgram = ToolExecutionService::Program;
+using AuthProgram = Platform.Auth.Program;
+using ToolExecutionProgram = Platform.ToolExecution.Program;
 
 namespace Platform.ToolExecution.Tests;
 

@@ -1,7 +1,6 @@
-extern alias ToolExecutionService;
 using Platform.Contracts.Auth;
 using Platform.RateLimiting;
-using ToolExecutionService::Platform.ToolExecution.RateLimits;
+using Platform.ToolExecution.RateLimits;
 
 namespace Platform.ToolExecution.Tests;
 

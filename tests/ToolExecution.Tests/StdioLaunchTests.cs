@@ -1,5 +1,4 @@
-extern alias ToolExecutionService;
-using ToolExecutionService::Platform.ToolExecution.Upstreams;
+using Platform.ToolExecution.Upstreams;
 
 namespace Platform.ToolExecution.Tests;
 
