@@ -51,14 +51,14 @@ public static class Extensions
     }
 
     /// <summary>
-    /// Serves until stopped. With arguments it runs the Critter Stack's command line instead (<c>codegen write</c>,
-    /// <c>db-apply</c>, …); without, it skips that command line's discovery, which prints a line per assembly at
-    /// every start.
+    /// Serves until stopped. Given a command (<c>codegen write</c>, <c>db-apply</c>, …) it runs the Critter Stack's
+    /// command line instead; otherwise it skips that command line's discovery, which prints a line per assembly at every
+    /// start. Options (<c>--urls</c>, <c>--environment</c>) are configuration, already read by the builder.
     /// </summary>
     public static async Task<int> RunServiceAsync(this WebApplication app, string[] args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Length > 0)
+        if (args is [var command, ..] && !command.StartsWith('-'))
         {
             return await app.RunJasperFxCommands(args).ConfigureAwait(false);
         }

@@ -9,7 +9,7 @@ using Npgsql;
 using Platform.Contracts;
 using Platform.Contracts.RateLimits;
 using Platform.Contracts.ToolCalls;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.Testing;
 using Wolverine;
 using AuditProgram = Platform.Audit.Program;

@@ -3,7 +3,7 @@ using System.Net.Http.Json;
 using Platform.Auth.Keys;
 using Platform.Auth.Tenants;
 using Platform.Contracts.Auth;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.Testing;
 
 namespace Platform.Auth.Tests;

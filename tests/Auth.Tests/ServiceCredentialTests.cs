@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Platform.Contracts.Auth;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.Testing;
 
 namespace Platform.Auth.Tests;

@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.AppHost.Model;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;

@@ -1,6 +1,6 @@
 using System.Net;
 using Npgsql;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.Testing;
 using ToolExecutionProgram = Platform.ToolExecution.Program;
 

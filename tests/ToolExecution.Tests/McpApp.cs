@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
 using ModelContextProtocol.Client;
 using Platform.Sandbox.Network;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.Testing;
 using AuthProgram = Platform.Auth.Program;
 using ToolExecutionProgram = Platform.ToolExecution.Program;

@@ -7,7 +7,7 @@ using System.Text;
 using Microsoft.Extensions.Caching.Memory;
 using Platform.Bench.Measurement;
 using Platform.Contracts.Auth;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 
 namespace Platform.Bench.Scenarios;
 

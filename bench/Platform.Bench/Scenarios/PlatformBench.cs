@@ -7,7 +7,7 @@ using Platform.AppHost.Orchestration;
 using Platform.Bench.Mcp;
 using Platform.Bench.Measurement;
 using Platform.Provisioning;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using StackExchange.Redis;
 
 namespace Platform.Bench.Scenarios;

@@ -8,7 +8,7 @@ using Platform.Audit.Chain;
 using Platform.Audit.Checkpoints;
 using Platform.Audit.Export;
 using Platform.Credentials.Scopes;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.ServiceDefaults.Http;
 
 namespace Platform.Audit.Apis;

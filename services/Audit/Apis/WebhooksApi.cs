@@ -4,7 +4,7 @@ using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Audit.Webhooks;
 using Platform.Credentials.Scopes;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.ServiceDefaults.Http;
 
 namespace Platform.Audit.Apis;

@@ -6,7 +6,7 @@ using Platform.Audit.Retention;
 using Platform.Audit.Webhooks;
 using Platform.Sandbox.Network;
 using Wolverine.ErrorHandling;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.ServiceDefaults.Storage;
 
 namespace Platform.Audit.Extensions;

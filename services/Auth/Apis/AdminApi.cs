@@ -2,7 +2,7 @@ using Marten;
 using Platform.Auth.Keys;
 using Platform.Auth.Tenants;
 using Platform.Credentials.Scopes;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.ServiceDefaults.Http;
 
 namespace Platform.Auth.Apis;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Security.Claims;
 using Platform.Contracts;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 
 namespace Platform.Auth.Apis;
 

@@ -6,7 +6,7 @@ using Platform.Auth.Plans;
 using Platform.Auth.Tenants;
 using Platform.Auth.Verification;
 using Platform.Credentials.ApiKeys;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.ServiceDefaults.Storage;
 
 namespace Platform.Auth.Extensions;

@@ -5,7 +5,7 @@ using Platform.Auth.Apis;
 using Platform.Credentials.Network;
 using Platform.Credentials.Scopes;
 using Platform.Credentials.Tools;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Wolverine.Marten;
 using Integration = Platform.Contracts.Auth;
 

@@ -8,7 +8,7 @@ using Platform.Credentials.ApiKeys;
 using Platform.Credentials.Network;
 using Platform.Credentials.Scopes;
 using Platform.Credentials.Tools;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Wolverine;
 using Wolverine.Marten;
 using Integration = Platform.Contracts.Auth;

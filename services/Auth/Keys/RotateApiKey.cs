@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Platform.Auth.Apis;
 using Platform.Credentials.ApiKeys;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Wolverine;
 using Wolverine.Marten;
 using Integration = Platform.Contracts.Auth;

@@ -7,7 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 using Platform.Auth.Keys;
 using Platform.Contracts.Auth;
 using Platform.Credentials.Scopes;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 
 namespace Platform.Auth.OAuth;
 

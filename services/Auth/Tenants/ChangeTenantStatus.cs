@@ -2,7 +2,7 @@ using System.Security.Claims;
 using Marten;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Auth.Apis;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Wolverine.Marten;
 using Integration = Platform.Contracts.Auth;
 

@@ -9,7 +9,7 @@ using Platform.Auth.Tenants;
 using Platform.Contracts.Auth;
 using Platform.Credentials.ApiKeys;
 using Platform.Credentials.Scopes;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 
 namespace Platform.Auth.Verification;
 

@@ -1,4 +1,4 @@
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 
 namespace Platform.Auth.Verification;
 

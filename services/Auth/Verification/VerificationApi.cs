@@ -1,6 +1,6 @@
 using Platform.Contracts.Auth;
 using Platform.Auth.Verification;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 
 namespace Platform.Auth.Apis;
 

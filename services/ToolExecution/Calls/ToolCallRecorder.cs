@@ -5,7 +5,7 @@ using System.Text.Json;
 using Platform.Contracts;
 using Platform.Contracts.ToolCalls;
 using Platform.Redaction;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.ServiceDefaults.Storage;
 
 namespace Platform.ToolExecution.Calls;

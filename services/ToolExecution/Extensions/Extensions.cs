@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using ModelContextProtocol.AspNetCore;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.ServiceDefaults.Storage;
 using Platform.ToolExecution.Calls;
 using Platform.ToolExecution.Conformance;

@@ -4,7 +4,7 @@ using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using Platform.Credentials.Scopes;
 using Platform.Credentials.Tools;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.ServiceDefaults.Storage;
 using Platform.ToolExecution.Calls;
 

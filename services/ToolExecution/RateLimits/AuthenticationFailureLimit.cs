@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using Platform.RateLimiting;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 
 namespace Platform.ToolExecution.RateLimits;
 

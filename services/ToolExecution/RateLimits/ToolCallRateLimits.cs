@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using Platform.Contracts.Auth;
 using Platform.RateLimiting;
-using Platform.ServiceDefaults.Authentication;
+using Platform.Authentication;
 using Platform.ToolExecution.Calls;
 using Platform.ToolExecution.Mcp;
 

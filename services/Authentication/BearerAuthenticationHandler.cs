@@ -9,7 +9,7 @@ using Microsoft.Net.Http.Headers;
 using Platform.Contracts.Auth;
 using Platform.ServiceDefaults.Http;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 public sealed class BearerAuthenticationOptions : AuthenticationSchemeOptions
 {

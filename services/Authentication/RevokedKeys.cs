@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 /// <summary>
 /// The deny-list that makes a locally validated JWT die with its key. Fed by revocation notifications; entries only

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Http.Resilience;
 using Polly;
 using Platform.Credentials.Scopes;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 public static class AuthenticationExtensions
 {

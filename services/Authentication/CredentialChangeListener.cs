@@ -2,7 +2,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 /// <summary>
 /// LISTENs for <see cref="CredentialChanges.Channel"/> and evicts cached verifications. While the connection is down

@@ -1,6 +1,6 @@
 using Platform.Contracts.Auth;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 /// <summary>
 /// Verifies a bearer API key. Auth answers from its own store; every other service asks Auth over HTTP

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 /// <summary>Private claims of Platform access tokens, beyond <c>sub</c>, <c>tenant</c>, <c>scope</c> and <c>jti</c>.</summary>
 public static class AccessTokenClaims

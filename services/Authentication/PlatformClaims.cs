@@ -1,6 +1,6 @@
 using System.Security.Claims;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 /// <summary>Claim types of an authenticated caller, the same whether it presented an API key or a JWT.</summary>
 public static class PlatformClaims

@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Caching.Memory;
 using Platform.Contracts.Auth;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 /// <summary>
 /// Asks Auth's internal verification endpoint and caches the answer per (key, client IP) so a cache hit costs no

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 /// <summary><c>platform.auth.failures</c>: refused credentials by reason (MALFORMED, NOT_FOUND, REVOKED, …).</summary>
 public sealed class AuthenticationMetrics

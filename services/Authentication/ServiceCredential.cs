@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 /// <summary>
 /// The credential the platform's own services present on Auth's internal endpoints (key verification). The network

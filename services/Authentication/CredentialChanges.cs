@@ -1,6 +1,6 @@
 using Npgsql;
 
-namespace Platform.ServiceDefaults.Authentication;
+namespace Platform.Authentication;
 
 /// <summary>
 /// The broadcast path for cache evictions. A Wolverine queue delivers each message to one replica only, but every
