@@ -116,6 +116,9 @@ public sealed class GenerateCommandTests : IDisposable
     [InlineData("{ \"resources\": ", "not valid JSON")]
     [InlineData("[]", "not an Aspire manifest")]
     [InlineData("{ \"resources\": { \"auth\": { \"type\": \"project.v0\" } } }", "resource 'auth' has no \"path\"")]
+    [InlineData("{ \"resources\": { \"auth\": 5 } }", "resource 'auth' must be an object.")]
+    [InlineData("{ \"resources\": { \"x\": { \"type\": \"value.v0\", \"connectionString\": \"\" }, \"x\": { \"type\": \"value.v0\", \"connectionString\": \"\" } } }", "resource 'x' appears more than once.")]
+    [InlineData("{ \"resources\": { \"auth\": { \"type\": \"project.v0\", \"path\": \"a.csproj\", \"env\": { \"PORT\": 8080 } } } }", "resource 'auth.env': \"PORT\" must be a string.")]
     public void A_broken_manifest_gets_a_clear_error(string json, string message)
     {
         Directory.CreateDirectory(_directory);

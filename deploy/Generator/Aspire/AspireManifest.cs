@@ -60,12 +60,23 @@ public sealed class AspireManifest
                 throw new GeneratorException("not an Aspire manifest: expected an object with a \"resources\" object.");
             }
 
+            var duplicate = resources.EnumerateObject().GroupBy(r => r.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate is not null)
+            {
+                throw new GeneratorException($"resource '{duplicate.Key}' appears more than once.");
+            }
+
             return new AspireManifest([.. resources.EnumerateObject().Select(r => Resource(r.Name, r.Value))]);
         }
     }
 
     private static ManifestResource Resource(string name, JsonElement resource)
     {
+        if (resource.ValueKind != JsonValueKind.Object)
+        {
+            throw new GeneratorException($"resource '{name}' must be an object.");
+        }
+
         var reader = new PropertyReader(name, resource);
         var type = reader.RequiredString("type");
         return type switch
@@ -85,7 +96,7 @@ public sealed class AspireManifest
 
     private static ContainerResource Container(string name, PropertyReader reader)
     {
-        if (reader.Has("bindMounts") && reader.Element.GetProperty("bindMounts").GetArrayLength() > 0)
+        if (reader.Element.TryGetProperty("bindMounts", out var bindMounts) && bindMounts.ValueKind == JsonValueKind.Array && bindMounts.GetArrayLength() > 0)
         {
             throw new GeneratorException($"resource '{name}' has bind mounts, which have no equivalent in a cluster; use a volume.");
         }

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 
 namespace Platform.Deploy.Aspire;
@@ -20,14 +19,8 @@ public sealed partial record ValueTemplate
 
     public IReadOnlyList<TemplatePart> Parts { get; }
 
-    public IEnumerable<Reference> References => Parts.OfType<Reference>();
-
-    public bool IsLiteral => !References.Any();
-
     /// <summary>The reference when the whole string is exactly one expression, such as <c>{admin-key.value}</c>.</summary>
     public Reference? SingleReference => Parts is [Reference reference] ? reference : null;
-
-    public static ValueTemplate Literal(string text) => new(text, text.Length == 0 ? [] : [new LiteralPart(text)]);
 
     public static ValueTemplate Parse(string text)
     {
@@ -55,15 +48,10 @@ public sealed partial record ValueTemplate
 
     public override string ToString() => Text;
 
+    /// <summary>Equal when the text is: the parts follow from it.</summary>
     public bool Equals(ValueTemplate? other) => other is not null && other.Text == Text;
 
     public override int GetHashCode() => Text.GetHashCode(StringComparison.Ordinal);
-
-    private bool PrintMembers(StringBuilder builder)
-    {
-        builder.Append(Text);
-        return true;
-    }
 
     [GeneratedRegex(@"\{(?<resource>[A-Za-z0-9][A-Za-z0-9-]*)\.(?<property>[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)\}")]
     private static partial Regex Expression();

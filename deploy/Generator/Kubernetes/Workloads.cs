@@ -1,4 +1,3 @@
-using System.Globalization;
 using k8s;
 using k8s.Models;
 using Platform.Deploy.Planning;
@@ -145,6 +144,4 @@ internal static class Workloads
             ],
         },
     };
-
-    public static string Invariant(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
