@@ -1,38 +1,30 @@
-using Platform.AppHost.Publishing;
-using Platform.AppHost.Publishing.Kubernetes;
+using Platform.Deploy.Aspire;
+using Platform.Deploy.Kubernetes;
+using Platform.Deploy.Profile;
 
 namespace Platform.Deploy.Tests;
 
-/// <summary>The same drift check CI runs (eng/publish-check.sh), so a stale commit fails locally too.</summary>
-public sealed class CommittedFilesTests(PublishedOutput published) : IClassFixture<PublishedOutput>
+/// <summary>The same drift check CI runs for the Kubernetes files (eng/publish-check.sh), so a stale commit fails locally too.</summary>
+public sealed class CommittedFilesTests
 {
     [Fact]
-    public void The_committed_manifest_matches_a_fresh_publish()
+    public void The_committed_deploy_files_are_what_the_generator_makes_of_the_committed_manifest()
     {
-        var committed = File.ReadAllText(Path.Combine(published.RepositoryRoot, AspireManifest.FileName));
-        Assert.Equal(AspireManifest.Render(published.RepositoryRoot, published.RepositoryRoot), committed);
-    }
-
-    [Fact]
-    public void The_committed_kustomize_base_matches_a_fresh_publish()
-    {
-        var directory = Path.Combine(published.RepositoryRoot, KustomizeBase.Directory);
-        var rendered = KustomizeBase.Render();
-        // Everything under deploy/k8s is generated; the overlay beside it ("../") is compared file by file below.
-        Assert.Equal(
-            rendered.Select(f => f.Key).Where(k => !k.StartsWith("../", StringComparison.Ordinal)).Order(StringComparer.Ordinal),
-            Directory.EnumerateFiles(directory, "*.yaml", SearchOption.AllDirectories)
-                .Select(f => Path.GetRelativePath(directory, f).Replace('\\', '/')).Order(StringComparer.Ordinal));
-        foreach (var (name, content) in rendered)
+        var rendered = KubernetesOutput.Render(AspireManifest.Load(Repository.ManifestPath), PlatformProfile.Default);
+        var committed = KubernetesOutput.OwnedDirectories
+            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(Repository.Root, d), "*.yaml", SearchOption.AllDirectories))
+            .Select(f => Path.GetRelativePath(Repository.Root, f).Replace('\\', '/'));
+        Assert.Equal(rendered.Select(f => f.Key).Order(StringComparer.Ordinal), committed.Order(StringComparer.Ordinal));
+        foreach (var (path, content) in rendered)
         {
-            Assert.Equal(content, File.ReadAllText(Path.Combine(directory, name)));
+            Assert.True(content == File.ReadAllText(Path.Combine(Repository.Root, path)), $"{path} is stale: run `dotnet run --project deploy/Generator` and commit it");
         }
     }
 
     [Fact]
-    public void Publishing_twice_gives_identical_bytes()
+    public void Generating_twice_gives_identical_bytes()
     {
-        Assert.Equal(AspireManifest.Render(published.RepositoryRoot, published.Directory), AspireManifest.Render(published.RepositoryRoot, published.Directory));
-        Assert.Equal(KustomizeBase.Render(), KustomizeBase.Render());
+        var manifest = AspireManifest.Load(Repository.ManifestPath);
+        Assert.Equal(KubernetesOutput.Render(manifest, PlatformProfile.Default), KubernetesOutput.Render(manifest, PlatformProfile.Default));
     }
 }

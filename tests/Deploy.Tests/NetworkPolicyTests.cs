@@ -1,14 +1,15 @@
 using k8s.Models;
-using Platform.AppHost.Model;
+using Platform.Deploy.Profile;
 
 namespace Platform.Deploy.Tests;
 
-public sealed class NetworkPolicyTests(PublishedOutput published) : IClassFixture<PublishedOutput>
+public sealed class NetworkPolicyTests(GeneratedOutput generated) : IClassFixture<GeneratedOutput>
 {
     private const string IngressNamespace = "ingress-nginx";
-    private static readonly string[] Public = [PlatformModel.Auth, PlatformModel.ToolExecution];
 
-    private List<V1NetworkPolicy> Policies => [.. published.Objects.OfType<V1NetworkPolicy>()];
+    private List<V1NetworkPolicy> Policies => [.. generated.Objects.OfType<V1NetworkPolicy>()];
+
+    private List<string> Services => ManifestFacts.Projects(generated.Manifest);
 
     private V1NetworkPolicy PolicyOf(string service) =>
         Assert.Single(Policies, p => Label(p.Spec.PodSelector, "app.kubernetes.io/name") == service);
@@ -23,13 +24,15 @@ public sealed class NetworkPolicyTests(PublishedOutput published) : IClassFixtur
     }
 
     [Fact]
-    public void Only_auth_and_tool_execution_accept_traffic_from_the_ingress_namespace()
+    public void Only_the_services_with_external_bindings_accept_traffic_from_the_ingress_namespace()
     {
-        foreach (var service in PlatformModel.Services)
+        var external = ManifestFacts.ExternalProjects(generated.Manifest);
+        Assert.Equal(["auth", "tool-execution"], external);
+        foreach (var service in Services)
         {
-            var fromIngress = PolicyOf(service.Name).Spec.Ingress
+            var fromIngress = PolicyOf(service).Spec.Ingress
                 .Any(rule => rule.FromProperty.Any(peer => Label(peer.NamespaceSelector, "kubernetes.io/metadata.name") == IngressNamespace));
-            Assert.Equal(Public.Contains(service.Name), fromIngress);
+            Assert.Equal(external.Contains(service), fromIngress);
         }
     }
 
@@ -47,7 +50,7 @@ public sealed class NetworkPolicyTests(PublishedOutput published) : IClassFixtur
     [Fact]
     public void Audit_accepts_nothing_from_other_platform_services_or_outside_the_cluster()
     {
-        var audit = PolicyOf(PlatformModel.Audit);
+        var audit = PolicyOf("audit");
         Assert.All(audit.Spec.Ingress, rule => Assert.All(rule.FromProperty, peer =>
         {
             Assert.Null(peer.PodSelector);
@@ -56,11 +59,12 @@ public sealed class NetworkPolicyTests(PublishedOutput published) : IClassFixtur
     }
 
     [Fact]
-    public void Egress_goes_only_to_dns_postgres_redis_other_services_and_public_upstreams()
+    public void Egress_goes_only_to_dns_the_datastores_a_service_uses_the_services_it_calls_and_public_upstreams()
     {
-        foreach (var service in PlatformModel.Services)
+        foreach (var service in Services)
         {
-            foreach (var rule in PolicyOf(service.Name).Spec.Egress)
+            var callees = ManifestFacts.Callees(generated.Manifest, service);
+            foreach (var rule in PolicyOf(service).Spec.Egress)
             {
                 var ports = rule.Ports.Select(p => p.Port.Value).Order().ToList();
                 var target = rule.To?.SingleOrDefault();
@@ -75,11 +79,11 @@ public sealed class NetworkPolicyTests(PublishedOutput published) : IClassFixtur
                 }
                 else if (ports.SequenceEqual(["8080"]))
                 {
-                    Assert.Contains(target!.PodSelector.MatchLabels["app.kubernetes.io/name"], service.Calls);
+                    Assert.Contains(target!.PodSelector.MatchLabels["app.kubernetes.io/name"], callees);
                 }
                 else
                 {
-                    Assert.True(service.CallsInternet, $"{service.Name} may not reach the internet");
+                    Assert.True(PlatformProfile.Default.ServiceOf(service).CallsInternet, $"{service} may not reach the internet");
                     Assert.Equal(["443", "80"], [.. rule.Ports.Select(p => p.Port.Value)]);
                     Assert.Equal("0.0.0.0/0", target!.IpBlock.Cidr);
                     Assert.Contains("169.254.0.0/16", target.IpBlock.Except);
@@ -89,34 +93,73 @@ public sealed class NetworkPolicyTests(PublishedOutput published) : IClassFixtur
         }
     }
 
+    /// <summary>The datastores are external in the base, so a service's egress to one is matched by its port.</summary>
+    [Fact]
+    public void A_service_reaches_exactly_the_datastores_its_settings_name()
+    {
+        var portOf = new Dictionary<string, string> { ["postgres-server"] = "5432", ["redis"] = "6379" };
+        Assert.Equal(portOf.Keys, ManifestFacts.Containers(generated.Manifest));
+        foreach (var service in Services)
+        {
+            var datastorePorts = PolicyOf(service).Spec.Egress
+                .Where(r => r.To is null)
+                .Select(r => Assert.Single(r.Ports).Port.Value);
+            Assert.Equal(ManifestFacts.DatastoresOf(generated.Manifest, service).Select(d => portOf[d]), datastorePorts);
+        }
+
+        // Only tool-execution uses Redis (rate limits).
+        Assert.Equal(["postgres-server", "redis"], ManifestFacts.DatastoresOf(generated.Manifest, "tool-execution"));
+        Assert.Equal(["postgres-server"], ManifestFacts.DatastoresOf(generated.Manifest, "auth"));
+        Assert.Equal(["postgres-server"], ManifestFacts.DatastoresOf(generated.Manifest, "audit"));
+    }
+
+    /// <summary>Who calls whom is read from the manifest: a service given <c>{auth.bindings.http.url}</c> calls auth.</summary>
+    [Fact]
+    public void Every_call_between_services_is_a_service_url_in_the_manifest_and_both_ends_allow_it()
+    {
+        foreach (var service in Services)
+        {
+            var callees = PolicyOf(service).Spec.Egress
+                .SelectMany(r => r.To ?? [])
+                .Where(p => p.PodSelector?.MatchLabels?.ContainsKey("app.kubernetes.io/name") == true)
+                .Select(p => p.PodSelector.MatchLabels["app.kubernetes.io/name"]);
+            Assert.Equal(ManifestFacts.Callees(generated.Manifest, service), callees);
+
+            var callers = PolicyOf(service).Spec.Ingress
+                .SelectMany(r => r.FromProperty)
+                .Where(p => p.PodSelector is not null)
+                .Select(p => p.PodSelector.MatchLabels["app.kubernetes.io/name"]);
+            Assert.Equal(Services.Where(s => ManifestFacts.Callees(generated.Manifest, s).Contains(service)), callers);
+        }
+    }
+
     /// <summary>Both verify API keys through Auth and fetch its JWKS; without this Audit's API answers every key with 503.</summary>
     [Fact]
     public void Tool_execution_and_audit_may_call_auth_and_nothing_else_may()
     {
-        var callers = PolicyOf(PlatformModel.Auth).Spec.Ingress
+        var callers = PolicyOf("auth").Spec.Ingress
             .SelectMany(r => r.FromProperty)
             .Where(p => p.PodSelector is not null)
             .Select(p => p.PodSelector.MatchLabels["app.kubernetes.io/name"]);
-        Assert.Equal([PlatformModel.ToolExecution, PlatformModel.Audit], callers);
+        Assert.Equal(["tool-execution", "audit"], callers);
 
-        // Platform pods are selected by name; DNS by kube-dns's own label.
-        var auditEgress = PolicyOf(PlatformModel.Audit).Spec.Egress
+        var auditEgress = PolicyOf("audit").Spec.Egress
             .SelectMany(r => r.To ?? [])
             .Where(p => p.PodSelector?.MatchLabels?.ContainsKey("app.kubernetes.io/name") == true)
             .Select(p => p.PodSelector.MatchLabels["app.kubernetes.io/name"]);
-        Assert.Equal([PlatformModel.Auth], auditEgress);
+        Assert.Equal(["auth"], auditEgress);
     }
 
     [Fact]
     public void The_ingress_routes_only_the_public_paths_of_auth_and_tool_execution()
     {
-        var ingress = Assert.Single(published.Objects.OfType<V1Ingress>());
+        var ingress = Assert.Single(generated.Objects.OfType<V1Ingress>());
         var paths = ingress.Spec.Rules.SelectMany(r => r.Http.Paths).ToList();
         Assert.NotEmpty(paths);
-        Assert.Equal(Public.Order(StringComparer.Ordinal), paths.Select(p => p.Backend.Service.Name).Distinct().Order(StringComparer.Ordinal));
-        Assert.Contains(paths, p => p.Path == "/mcp" && p.Backend.Service.Name == PlatformModel.ToolExecution);
-        Assert.Contains(paths, p => p.Path == "/admin" && p.Backend.Service.Name == PlatformModel.Auth);
-        Assert.Contains(paths, p => p.Path == "/oauth/token" && p.Backend.Service.Name == PlatformModel.Auth);
+        Assert.Equal(["auth", "tool-execution"], paths.Select(p => p.Backend.Service.Name).Distinct().Order(StringComparer.Ordinal));
+        Assert.Contains(paths, p => p.Path == "/mcp" && p.PathType == "Exact" && p.Backend.Service.Name == "tool-execution");
+        Assert.Contains(paths, p => p.Path == "/admin" && p.PathType == "Prefix" && p.Backend.Service.Name == "auth");
+        Assert.Contains(paths, p => p.Path == "/oauth/token" && p.Backend.Service.Name == "auth");
         foreach (var path in paths)
         {
             Assert.NotEqual("/", path.Path);

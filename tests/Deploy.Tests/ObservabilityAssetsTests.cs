@@ -1,13 +1,12 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Platform.AppHost.Orchestration;
 using YamlDotNet.RepresentationModel;
 
 namespace Platform.Deploy.Tests;
 
 public sealed partial class ObservabilityAssetsTests
 {
-    private static readonly string Root = RepositoryRoot.FindFrom(AppContext.BaseDirectory)!;
+    private static readonly string Root = Repository.Root;
     private static readonly string Directory = Path.Combine(Root, "deploy", "observability");
 
     [Fact]

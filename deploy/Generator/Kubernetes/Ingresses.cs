@@ -1,21 +1,22 @@
 using k8s.Models;
-using Platform.AppHost.Model;
+using Platform.Deploy.Planning;
 
-namespace Platform.AppHost.Publishing.Kubernetes;
+namespace Platform.Deploy.Kubernetes;
 
 /// <summary>
 /// A NetworkPolicy cannot see paths, so the Ingress is where <c>/internal</c>, <c>/metrics</c> and <c>/health</c>
-/// stay unreachable from outside. Host, TLS and class are the operator's (an overlay patch, docs/deploy.md).
+/// stay unreachable from outside: it routes only the profile's public paths of the external services. Host, TLS and
+/// class are the operator's (an overlay patch, docs/deploy.md).
 /// </summary>
 internal static class Ingresses
 {
     public const string Name = "platform";
 
-    public static V1Ingress Platform() => new()
+    public static V1Ingress Platform(DeploymentPlan plan) => new()
     {
         ApiVersion = "networking.k8s.io/v1",
         Kind = "Ingress",
-        Metadata = new V1ObjectMeta { Name = Name, Labels = Labels.Of(Labels.Platform, "ingress") },
+        Metadata = new V1ObjectMeta { Name = Name, Labels = Labels.Of(Labels.Platform, "ingress", plan.Profile.Version) },
         Spec = new V1IngressSpec
         {
             Rules =
@@ -26,7 +27,7 @@ internal static class Ingresses
                     {
                         Paths =
                         [
-                            .. PlatformModel.Services.Where(s => s.External).SelectMany(s => s.PublicPaths.Select(p => new V1HTTPIngressPath
+                            .. plan.Services.Where(s => s.External).SelectMany(s => s.Profile.PublicPaths.Select(p => new V1HTTPIngressPath
                             {
                                 Path = p.Path,
                                 PathType = p.Exact ? "Exact" : "Prefix",

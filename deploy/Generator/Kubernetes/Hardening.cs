@@ -1,6 +1,6 @@
 using k8s.Models;
 
-namespace Platform.AppHost.Publishing.Kubernetes;
+namespace Platform.Deploy.Kubernetes;
 
 /// <summary>
 /// The one definition of a locked-down pod and container, shared by the services and the optional datastores:

@@ -1,6 +1,4 @@
-using Platform.AppHost.Model;
-
-namespace Platform.AppHost.Publishing.Kubernetes;
+namespace Platform.Deploy.Kubernetes;
 
 /// <summary>The recommended <c>app.kubernetes.io/*</c> labels.</summary>
 internal static class Labels
@@ -10,17 +8,17 @@ internal static class Labels
     public const string Platform = "platform";
 
     /// <summary>Selectors are immutable on a Deployment, so they leave out anything that changes per release.</summary>
-    public static Dictionary<string, string> Selector(string service) => new()
+    public static Dictionary<string, string> Selector(string owner) => new()
     {
-        [Name] = service,
+        [Name] = owner,
         [PartOf] = Platform,
     };
 
-    public static Dictionary<string, string> Of(string service, string component) => new()
+    public static Dictionary<string, string> Of(string owner, string component, string version) => new()
     {
-        [Name] = service,
-        ["app.kubernetes.io/instance"] = service == Platform ? Platform : $"{Platform}-{service}",
-        ["app.kubernetes.io/version"] = PlatformModel.Version,
+        [Name] = owner,
+        ["app.kubernetes.io/instance"] = owner == Platform ? Platform : $"{Platform}-{owner}",
+        ["app.kubernetes.io/version"] = version,
         ["app.kubernetes.io/component"] = component,
         [PartOf] = Platform,
         ["app.kubernetes.io/managed-by"] = "kustomize",

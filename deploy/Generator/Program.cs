@@ -1,0 +1,3 @@
+using Platform.Deploy;
+
+return GenerateCommand.Run(args, Environment.CurrentDirectory, Console.Out, Console.Error);
