@@ -26,6 +26,8 @@ builder.AddProject<Projects.Audit>("audit")
     .AsPlatformService(postgres, secrets)
     .WithReference(auth).WaitFor(auth)
     .WithCheckpointSigningKey()
+    // Not behind the ingress: a forwarded client address would let a caller choose the IP its allowlist sees.
+    .DisableForwardedHeaders()
     .WithAuditChainCommand(secrets);
 
 builder.AddStateFile(datastores.DataDirectory);
