@@ -88,6 +88,8 @@ public static class CritterStackExtensions
             // would look in ServiceDefaults (the caller) or, under a test host, the test runner.
             options.ApplicationAssembly = Assembly.Load(new AssemblyName(builder.Environment.ApplicationName));
             options.Policies.AutoApplyTransactions();
+            // Every node's heartbeat (every few seconds) would otherwise be a trace of its own in the dashboard.
+            options.Durability.NodeAssignmentHealthCheckTracingEnabled = false;
             options.Policies.UseDurableLocalQueues();
             options.Policies.UseDurableOutboxOnAllSendingEndpoints();
             options.Policies.UseDurableInboxOnAllListeners();

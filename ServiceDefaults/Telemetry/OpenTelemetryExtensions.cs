@@ -51,6 +51,7 @@ public static class OpenTelemetryExtensions
                 .AddMeter("Wolverine*", "Marten*", PlatformMeterPrefix + "*")
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
+                .SetSampler(new ParentBasedSampler(new BackgroundWorkSampler()))
                 .AddSource(builder.Environment.ApplicationName, "Wolverine", "Marten", PlatformMeterPrefix + "*")
                 .AddAspNetCoreInstrumentation(o => o.Filter = ctx => !IsInfrastructurePath(ctx.Request.Path))
                 .AddHttpClientInstrumentation()
