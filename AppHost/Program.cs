@@ -1,12 +1,12 @@
 using Platform.AppHost;
-using Platform.Provisioning;
 
 var builder = DistributedApplication.CreateBuilder(args);
-var datastores = DatastoreOptions.From(builder.Configuration, Path.Combine(builder.AppHostDirectory, "..", ".apphost"));
+if (!builder.TryAddPlatformFoundation(out var foundation))
+{
+    return 1;
+}
 
-var secrets = builder.AddPlatformSecrets(datastores.DataDirectory);
-var postgres = builder.AddPlatformPostgres(datastores);
-var redis = builder.AddPlatformRedis(datastores, Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..")));
+var (secrets, postgres, redis, dataDirectory) = foundation;
 
 var auth = builder.AddProject<Projects.Auth>("auth")
     .AsPlatformService(postgres, secrets)
@@ -30,6 +30,7 @@ builder.AddProject<Projects.Audit>("audit")
     .DisableForwardedHeaders()
     .WithAuditChainCommand(secrets);
 
-builder.AddStateFile(datastores.DataDirectory);
+builder.AddStateFile(dataDirectory);
 
 builder.Build().Run();
+return 0;
