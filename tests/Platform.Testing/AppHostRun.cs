@@ -130,7 +130,10 @@ public sealed class AppHostRun : IAsyncDisposable
         await _app.ResourceNotifications.WaitForResourceAsync(service, state => state.Snapshot.State?.Text is "Finished" or "Exited" or "FailedToStart", ct).ConfigureAwait(false);
     }
 
-    /// <summary>The PID of the service's own process (DCP starts it through <c>dotnet run</c>, whose child it is).</summary>
+    /// <summary>
+    /// The PID of the service's own process. DCP starts a project through <c>dotnet run</c>, whose child it is; no deeper,
+    /// since the service's own children (ToolExecution's stdio upstreams) are not the service.
+    /// </summary>
     public int ProcessId(string resource)
     {
         if (!_app.ResourceNotifications.TryGetCurrentState(resource, out var state)
@@ -140,7 +143,9 @@ public sealed class AppHostRun : IAsyncDisposable
             throw new InvalidOperationException($"{resource} has no process.");
         }
 
-        return ProcessTree.Leaf(launcher);
+        return _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Any(r => r.Name == resource && r is ProjectResource)
+            ? ProcessTree.Child(launcher) ?? launcher
+            : ProcessTree.Leaf(launcher);
     }
 
     private async Task CommandAsync(string resource, string command, CancellationToken ct)
