@@ -169,8 +169,9 @@ internal sealed class BenchPlatform : IAsyncDisposable
             }
         }
 
-        // The services' output (DCP forwards it to the host's loggers), kept for error messages and the drills' log.
-        builder.Services.AddLogging(logging => logging.AddProvider(logs));
+        // The resources' output (the AppHost forwards it to its loggers) is kept for error messages and the drills' log,
+        // not printed: the bench's console shows its progress and the AppHost's own warnings.
+        builder.Services.AddLogging(logging => logging.ClearProviders().AddProvider(logs));
     }
 
     /// <summary>Another ToolExecution, wired as AppHost/Program.cs wires the first (database, Redis, Auth, the secrets).</summary>
@@ -179,9 +180,14 @@ internal sealed class BenchPlatform : IAsyncDisposable
         T Resource<T>(string resource) => builder.Resources.OfType<T>().Single(r => ((IResource)r!).Name == resource);
         IResourceBuilder<ParameterResource> Secret(string secret) => builder.CreateResourceBuilder(Resource<ParameterResource>(secret));
 
+        IResourceBuilder<ProjectResource> Service(string service) => builder.CreateResourceBuilder(Resource<ProjectResource>(service));
+
         var original = Resource<ProjectResource>(ToolExecution);
         var secrets = new PlatformSecrets(Secret(PlatformSecrets.AdminKeyName), Secret(PlatformSecrets.PepperName), Secret(PlatformSecrets.ServiceKeyName));
         return builder.AddProject(name, original.GetProjectMetadata().ProjectPath)
+            // The first replica's URL as services__tool-execution__http__0: tokens for its /mcp are accepted here too, as
+            // behind one ingress.
+            .WithServiceUrls(Service(Auth), Service(ToolExecution), Service(Audit))
             .AsPlatformService(builder.CreateResourceBuilder(Resource<IResourceWithConnectionString>(PlatformDatastores.Postgres)), secrets)
             .WithReference(builder.CreateResourceBuilder(Resource<IResourceWithConnectionString>(PlatformDatastores.Redis)))
             .WaitFor(builder.CreateResourceBuilder(Resource<IResource>(PlatformDatastores.Redis)))
@@ -189,7 +195,11 @@ internal sealed class BenchPlatform : IAsyncDisposable
             .WaitFor(builder.CreateResourceBuilder(Resource<IResource>(Auth)));
     }
 
-    /// <summary>Every resource's console lines as the AppHost forwards them to its loggers (categories <c>….Resources.&lt;name&gt;</c>).</summary>
+    /// <summary>
+    /// Keeps every resource's console lines as the AppHost forwards them to its loggers (categories
+    /// <c>….Resources.&lt;name&gt;</c>); prints the AppHost's own warnings and errors, except failed health checks, which
+    /// are expected while a resource starts or a drill has stopped it.
+    /// </summary>
     private sealed class ResourceLogs : ILoggerProvider
     {
         private const string Marker = ".Resources.";
@@ -199,7 +209,9 @@ internal sealed class BenchPlatform : IAsyncDisposable
         public ILogger CreateLogger(string categoryName)
         {
             var at = categoryName.LastIndexOf(Marker, StringComparison.Ordinal);
-            return at < 0 ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance : new Logger(this, categoryName[(at + Marker.Length)..]);
+            return at >= 0 ? new Logger(this, categoryName[(at + Marker.Length)..])
+                : categoryName.StartsWith("Microsoft.Extensions.Diagnostics.HealthChecks", StringComparison.Ordinal) ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
+                : new Warnings(categoryName);
         }
 
         public string Text(int lines)
@@ -228,6 +240,21 @@ internal sealed class BenchPlatform : IAsyncDisposable
                 while (_lines.Count > Limit)
                 {
                     _lines.Dequeue();
+                }
+            }
+        }
+
+        private sealed class Warnings(string category) : ILogger
+        {
+            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+            {
+                if (IsEnabled(logLevel))
+                {
+                    Console.Error.WriteLine($"  apphost {logLevel}: {category}: {formatter(state, exception)}{(exception is null ? "" : " " + exception.Message)}");
                 }
             }
         }

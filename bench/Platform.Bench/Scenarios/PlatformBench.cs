@@ -78,6 +78,7 @@ public static class PlatformBench
         var redisPid = await RedisPidAsync(platform.Redis!).ConfigureAwait(false);
         // The services' own processes, not the `dotnet run` launchers DCP starts them with.
         var pids = services.ToDictionary(s => s, platform.ProcessId);
+        Console.WriteLine($"  service processes: {string.Join(", ", pids.Select(p => $"{p.Key} {p.Value}"))}");
         var processes = ProcessGroups(pids, redisPid, postgresPort);
         if (settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth"))
         {
