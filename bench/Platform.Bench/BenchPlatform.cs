@@ -182,9 +182,12 @@ internal sealed class BenchPlatform : IAsyncDisposable
 
         IResourceBuilder<ProjectResource> Service(string service) => builder.CreateResourceBuilder(Resource<ProjectResource>(service));
 
-        var original = Resource<ProjectResource>(ToolExecution);
         var secrets = new PlatformSecrets(Secret(PlatformSecrets.AdminKeyName), Secret(PlatformSecrets.PepperName), Secret(PlatformSecrets.ServiceKeyName));
-        return builder.AddProject(name, original.GetProjectMetadata().ProjectPath)
+
+        // The same project metadata as the first one (the AppHost's project reference, build suppressed), so DCP runs the
+        // replica from the AppHost's build with `dotnet run --no-build` too; a project added by path would be built again
+        // at every start.
+        return builder.AddProject<Projects.ToolExecution>(name)
             // The first replica's URL as services__tool-execution__http__0: tokens for its /mcp are accepted here too, as
             // behind one ingress.
             .WithServiceUrls(Service(Auth), Service(ToolExecution), Service(Audit))
