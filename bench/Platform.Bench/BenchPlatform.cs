@@ -71,7 +71,8 @@ internal sealed class BenchPlatform : IAsyncDisposable
 
     /// <summary>
     /// Starts <paramref name="services"/> (all three when null) with their datastores, plus <paramref name="replicas"/>
-    /// of ToolExecution; every service gets <paramref name="environment"/>. Returns once every service is healthy.
+    /// of ToolExecution; every service gets <paramref name="environment"/>. Returns once every service is healthy,
+    /// except replicas marked <see cref="Replica.StartLater"/>, which <see cref="StartAsync(string)"/> starts.
     /// </summary>
     public static async Task<BenchPlatform> StartAsync(
         IReadOnlyDictionary<string, string> environment, IReadOnlyList<string>? services = null, IReadOnlyList<Replica>? replicas = null)
