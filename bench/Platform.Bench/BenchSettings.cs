@@ -10,6 +10,12 @@ public sealed record BenchSettings
     /// <summary>Closed-loop and fixed-rate phases.</summary>
     public TimeSpan LoadPhase { get; init; } = TimeSpan.FromSeconds(4);
 
+    /// <summary>
+    /// Warm-up of the platform before its first measured echo phase and of each side of the proxy comparison: tiered
+    /// compilation of the services' hot paths on two shared cores takes tens of seconds. Shortened only for smoke runs.
+    /// </summary>
+    public TimeSpan WarmUp { get; init; } = TimeSpan.FromSeconds(20);
+
     public required string OutputPath { get; init; }
 
     public required string RepositoryRoot { get; init; }

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Globalization;
-using Platform.AppHost.Orchestration;
 using Platform.Bench;
 using Platform.Bench.Measurement;
 using Platform.Bench.Scenarios;
 using Platform.Provisioning;
+using Platform.Testing;
 
 var root = RepositoryRoot.Find();
 var arguments = args.ToList();
@@ -29,6 +29,8 @@ var settings = new BenchSettings
     Runs = int.Parse(Option("--runs") ?? "3", CultureInfo.InvariantCulture),
     // Longer phases are for profiling one scenario (e.g. sampling each process's CPU), not for the published figures.
     LoadPhase = TimeSpan.FromSeconds(int.Parse(Option("--load-seconds") ?? "4", CultureInfo.InvariantCulture)),
+    // Shorter warm-ups are for smoke runs that only prove the bench starts, measures and stops.
+    WarmUp = TimeSpan.FromSeconds(int.Parse(Option("--warmup-seconds") ?? "20", CultureInfo.InvariantCulture)),
     OutputPath = Option("--out") ?? Path.Combine(root, "docs", "benchmarks.md"),
     Scenarios = (Option("--scenarios") ?? "ratelimit,verify,mcp,proxy,replicas,audit,growth").Split(',').ToHashSet(StringComparer.Ordinal),
     CommandLine = "dotnet bench/Platform.Bench/bin/Release/net10.0/Platform.Bench.dll " + string.Join(' ', args),
@@ -36,86 +38,62 @@ var settings = new BenchSettings
 
 var clock = Stopwatch.StartNew();
 var results = new Results();
-var data = Directory.CreateTempSubdirectory("platform-bench-");
-var provisioning = new ProvisioningOptions
-{
-    DataDirectory = data.FullName,
-    UseContainers = false,
-    Durable = true,
-    Progress = line => Console.WriteLine($"  {line}"),
-};
 
-try
+if (settings.Scenarios.Contains("ratelimit"))
 {
-    await using var redis = await Infrastructure.ProvisionRedisAsync(provisioning, preferred: RedisFlavor.RedisServer);
-    if (settings.Scenarios.Contains("ratelimit"))
+    var (redisRun, redis) = await BenchPlatform.StartRedisAsync(DatastoreOptions.RedisServerBinary);
+    await using (redisRun)
     {
         for (var run = 1; run <= settings.Runs; run++)
         {
-            Console.WriteLine($"rate limiter on {redis.Flavor}, run {run}/{settings.Runs}");
-            await new RateLimiterBench(redis.ConnectionString, redis.Flavor, settings).RunAsync(results, run);
-        }
-
-        RateLimiterBench.Judge(results, redis.Flavor);
-        await RunOnGarnetAsync(results, settings, data.FullName, root);
-    }
-
-    if (settings.Scenarios.Contains("verify"))
-    {
-        for (var run = 1; run <= settings.Runs; run++)
-        {
-            Console.WriteLine($"cached verification, run {run}/{settings.Runs}");
-            await new CachedVerificationBench(settings).RunAsync(results);
-        }
-
-        CachedVerificationBench.Judge(results);
-    }
-
-    var platformScenarios = settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth") || settings.Scenarios.Contains("proxy")
-        || settings.Scenarios.Contains(ReplicaScaling.Name);
-    if (platformScenarios || settings.Scenarios.Contains("audit") || settings.Scenarios.Contains("growth"))
-    {
-        if (settings.Scenarios.Contains("proxy"))
-        {
-            await ProxyComparison.EnsureInstalledAsync(root);
-        }
-
-        await using var postgres = await Infrastructure.ProvisionPostgresAsync(provisioning);
-        if (platformScenarios)
-        {
-            await RunScenarioAsync(results, "#3, #4 | the platform scenario", () => PlatformBench.RunAsync(results, settings, postgres, redis));
-        }
-
-        if (settings.Scenarios.Contains("audit"))
-        {
-            await RunScenarioAsync(results, "#6 | the audit scenario", () => AuditBench.RunAsync(results, settings, postgres, redis));
-        }
-
-        if (settings.Scenarios.Contains("growth"))
-        {
-            await RunScenarioAsync(results, "#8 | data growth at 10k/100k/1M audit records: the growth scenario",
-                () => GrowthBench.RunAsync(results, settings, postgres, redis));
+            Console.WriteLine($"rate limiter on {DatastoreOptions.RedisServerBinary}, run {run}/{settings.Runs}");
+            await new RateLimiterBench(redis, DatastoreOptions.RedisServerBinary, settings).RunAsync(results, run);
         }
     }
 
-    if (!settings.Scenarios.Contains("mcp") && !settings.Scenarios.Contains("auth"))
-    {
-        results.NotMeasured.Add("#3 | Auth /internal/keys/verify uncached and /oauth/token throughput and p99 (scenario not selected)");
-        results.NotMeasured.Add("#4 | MCP echo through the platform vs a bare SDK server (scenario not selected)");
-    }
+    RateLimiterBench.Judge(results, DatastoreOptions.RedisServerBinary);
+    await RunOnGarnetAsync(results, settings);
 }
-finally
+
+if (settings.Scenarios.Contains("verify"))
 {
-    try
+    for (var run = 1; run <= settings.Runs; run++)
     {
-        data.Delete(recursive: true);
+        Console.WriteLine($"cached verification, run {run}/{settings.Runs}");
+        await new CachedVerificationBench(settings).RunAsync(results);
     }
-    catch (IOException)
-    {
-    }
-    catch (UnauthorizedAccessException)
-    {
-    }
+
+    CachedVerificationBench.Judge(results);
+}
+
+// Each scenario below starts a platform of its own through the AppHost (BenchPlatform), on its own PostgreSQL and Redis.
+var platformScenarios = settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth") || settings.Scenarios.Contains("proxy")
+    || settings.Scenarios.Contains(ReplicaScaling.Name);
+if (settings.Scenarios.Contains("proxy"))
+{
+    await ProxyComparison.EnsureInstalledAsync(root);
+}
+
+if (platformScenarios)
+{
+    await RunScenarioAsync(results, "#3, #4 | the platform scenario", () => PlatformBench.RunAsync(results, settings));
+}
+
+if (settings.Scenarios.Contains("audit"))
+{
+    await RunScenarioAsync(results, "#6 | the audit scenario", () => AuditBench.RunAsync(results, settings));
+}
+
+if (settings.Scenarios.Contains("growth"))
+{
+    await RunScenarioAsync(results, "#8 | data growth at 10k/100k/1M audit records: the growth scenario",
+        () => GrowthBench.RunAsync(results, settings));
+}
+
+if (!settings.Scenarios.Contains("mcp") && !settings.Scenarios.Contains("auth"))
+{
+    results.NotMeasured.Add("#3 | Auth /internal/keys/verify uncached and /oauth/token throughput and p99 (scenario not selected)");
+    results.NotMeasured.Add("#4 | MCP echo through the platform vs a bare SDK server (scenario not selected)");
 }
 
 if (!settings.Scenarios.Contains("proxy"))
@@ -152,28 +130,28 @@ static async Task RunScenarioAsync(Results results, string what, Func<Task> scen
     }
 }
 
-static async Task RunOnGarnetAsync(Results results, BenchSettings settings, string dataDirectory, string root)
+static async Task RunOnGarnetAsync(Results results, BenchSettings settings)
 {
-    var garnetOptions = new ProvisioningOptions
-    {
-        DataDirectory = Path.Combine(dataDirectory, "garnet"),
-        UseContainers = false,
-        ToolManifestDirectory = root,
-        Progress = line => Console.WriteLine($"  {line}"),
-    };
+    AppHostRun garnetRun;
+    string garnet;
     try
     {
-        await using var garnet = await Infrastructure.ProvisionRedisAsync(garnetOptions, preferred: RedisFlavor.Garnet);
+        (garnetRun, garnet) = await BenchPlatform.StartRedisAsync(DatastoreOptions.Garnet);
+    }
+    catch (Exception e) when (e is InfrastructureUnavailableException || e.InnerException is InfrastructureUnavailableException)
+    {
+        results.NotMeasured.Add($"#5 | the rate limiter on garnet: {(e as InfrastructureUnavailableException ?? e.InnerException)!.Message}");
+        return;
+    }
+
+    await using (garnetRun)
+    {
         for (var run = 1; run <= settings.Runs; run++)
         {
-            Console.WriteLine($"rate limiter on {garnet.Flavor}, run {run}/{settings.Runs}");
-            await new RateLimiterBench(garnet.ConnectionString, garnet.Flavor, settings).RunAsync(results, run);
+            Console.WriteLine($"rate limiter on {DatastoreOptions.Garnet}, run {run}/{settings.Runs}");
+            await new RateLimiterBench(garnet, DatastoreOptions.Garnet, settings).RunAsync(results, run);
         }
+    }
 
-        RateLimiterBench.Judge(results, garnet.Flavor);
-    }
-    catch (InfrastructureUnavailableException e)
-    {
-        results.NotMeasured.Add($"#5 | the rate limiter on garnet: {e.Message}");
-    }
+    RateLimiterBench.Judge(results, DatastoreOptions.Garnet);
 }

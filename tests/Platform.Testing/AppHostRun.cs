@@ -15,6 +15,9 @@ namespace Platform.Testing;
 /// </summary>
 public sealed class AppHostRun : IAsyncDisposable
 {
+    /// <summary>PostgreSQL's crash safety (fsync, synchronous commit, full-page writes); off here unless the settings name it.</summary>
+    public const string DurableSetting = "AppHost:Durable";
+
     private static readonly TimeSpan StartupLimit = TimeSpan.FromMinutes(3);
 
     private readonly DistributedApplication _app;
@@ -36,7 +39,10 @@ public sealed class AppHostRun : IAsyncDisposable
 
     /// <summary>
     /// Starts the AppHost with <paramref name="settings"/> (configuration keys, e.g. <c>ConnectionStrings:postgres</c>,
-    /// <c>AppHost:Redis</c>) and waits until every remaining resource is healthy.
+    /// <c>AppHost:Redis</c>) and waits until every remaining resource is healthy, except those added with
+    /// <c>WithExplicitStart()</c> (start them with <see cref="StartAsync(string, CancellationToken)"/>). A local PostgreSQL
+    /// runs without crash safety (<c>AppHost:Durable=false</c>) unless <paramref name="settings"/> say otherwise, as the
+    /// bench and the failure drills do (<c>AppHost:Durable=true</c>).
     /// </summary>
     /// <param name="keep">Which resources to run (by name); null runs them all.</param>
     /// <param name="configure">Changes to the model before it starts: settings of a service, extra replicas.</param>
@@ -50,8 +56,15 @@ public sealed class AppHostRun : IAsyncDisposable
 
         // The postgres user passes through it to its cluster, which is thus deleted with the folder.
         File.SetUnixFileMode(data.FullName, File.GetUnixFileMode(data.FullName) | UnixFileMode.OtherExecute);
-        var arguments = new List<string> { $"--AppHost:DataDirectory={data.FullName}", "--AppHost:Durable=false" };
-        arguments.AddRange((settings ?? new Dictionary<string, string?>()).Select(setting => $"--{setting.Key}={setting.Value}"));
+        settings ??= new Dictionary<string, string?>();
+        var arguments = new List<string> { $"--AppHost:DataDirectory={data.FullName}" };
+        if (!settings.ContainsKey(DurableSetting))
+        {
+            // A throwaway cluster need not survive a crash of this machine; fsync off makes the tests faster.
+            arguments.Add($"--{DurableSetting}=false");
+        }
+
+        arguments.AddRange(settings.Select(setting => $"--{setting.Key}={setting.Value}"));
         DistributedApplication? app = null;
         try
         {
@@ -72,7 +85,7 @@ public sealed class AppHostRun : IAsyncDisposable
             limit.CancelAfter(StartupLimit);
             await app.StartAsync(limit.Token).ConfigureAwait(false);
             var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-            await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource)
+            await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource && !r.Annotations.OfType<ExplicitStartupAnnotation>().Any())
                 .Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, limit.Token))).ConfigureAwait(false);
             return new AppHostRun(app, data);
         }
@@ -117,7 +130,10 @@ public sealed class AppHostRun : IAsyncDisposable
         await _app.ResourceNotifications.WaitForResourceAsync(service, state => state.Snapshot.State?.Text is "Finished" or "Exited" or "FailedToStart", ct).ConfigureAwait(false);
     }
 
-    /// <summary>The PID of the service's own process (DCP starts it through <c>dotnet run</c>, whose child it is).</summary>
+    /// <summary>
+    /// The PID of the service's own process. DCP starts a project through <c>dotnet run</c>, whose child it is; no deeper,
+    /// since the service's own children (ToolExecution's stdio upstreams) are not the service.
+    /// </summary>
     public int ProcessId(string resource)
     {
         if (!_app.ResourceNotifications.TryGetCurrentState(resource, out var state)
@@ -127,7 +143,9 @@ public sealed class AppHostRun : IAsyncDisposable
             throw new InvalidOperationException($"{resource} has no process.");
         }
 
-        return ProcessTree.Leaf(launcher);
+        return _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Any(r => r.Name == resource && r is ProjectResource)
+            ? ProcessTree.Child(launcher) ?? launcher
+            : ProcessTree.Leaf(launcher);
     }
 
     private async Task CommandAsync(string resource, string command, CancellationToken ct)

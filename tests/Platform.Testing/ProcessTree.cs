@@ -16,6 +16,9 @@ public static class ProcessTree
         return pid;
     }
 
+    /// <summary>The first-born child of <paramref name="pid"/> (of its main thread), if any.</summary>
+    public static int? Child(int pid) => FirstChild(pid);
+
     private static int? FirstChild(int pid)
     {
         var children = $"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/task/{pid.ToString(CultureInfo.InvariantCulture)}/children";

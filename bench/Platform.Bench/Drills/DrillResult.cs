@@ -74,7 +74,7 @@ public sealed class DrillResult(string number, string title, string procedure)
     /// Looks again for answered calls that were missing when the drill ended, once every drill has run: a record that
     /// arrives minutes late (a stuck outbox recovered later) is not lost, but far too late for an audit trail.
     /// </summary>
-    public async Task RecheckAsync(DrillPlatform platform, string when)
+    public async Task RecheckAsync(DrillContext platform, string when)
     {
         if (_tenant is null || Missing == 0)
         {
@@ -106,7 +106,7 @@ public sealed class DrillResult(string number, string title, string procedure)
     /// be there exactly once. Records of calls that got no answer are counted, not judged: a call whose transaction
     /// committed just before a crash is audited although its client saw a dropped connection.
     /// </summary>
-    public async Task ReconcileAsync(DrillPlatform platform, string tenant, IEnumerable<CallOutcome> outcomes)
+    public async Task ReconcileAsync(DrillContext platform, string tenant, IEnumerable<CallOutcome> outcomes)
     {
         _tenant = tenant;
         _answered = [.. outcomes.Where(o => o.Kind == CallKind.Success)];

@@ -6,12 +6,13 @@ using Platform.Provisioning;
 namespace Platform.Bench.Drills;
 
 /// <summary>
-/// Issue 8's failure drills: one platform (three Release services plus a second ToolExecution replica, local
-/// PostgreSQL and redis-server), the drills one after another, and docs/reliability.md from what they measured.
+/// Issue 8's failure drills: one platform (the AppHost on Aspire's test host: three Release services plus a second
+/// ToolExecution replica, its local PostgreSQL and redis-server), the drills one after another, and
+/// docs/reliability.md from what they measured.
 /// </summary>
 public static class DrillSuite
 {
-    private static readonly (string Number, Func<DrillPlatform, Task<DrillResult>> Run)[] All =
+    private static readonly (string Number, Func<DrillContext, Task<DrillResult>> Run)[] All =
     [
         ("7", RevocationDrill.RunAsync),
         ("1", FaultDrills.KillToolExecutionAsync),
@@ -24,23 +25,14 @@ public static class DrillSuite
     public static async Task<int> RunAsync(string root, IReadOnlySet<string> selected, string outputPath, string commandLine)
     {
         var clock = Stopwatch.StartNew();
-        var data = Directory.CreateTempSubdirectory("platform-drills-");
-        var provisioning = new ProvisioningOptions
-        {
-            DataDirectory = data.FullName,
-            UseContainers = false,
-            // "No answered call lost" only means something when an answered call's commit is on disk.
-            Durable = true,
-            Progress = line => Console.WriteLine($"  {line}"),
-        };
         var results = new List<DrillResult>();
         var servicesLog = Path.Combine(Path.GetTempPath(), "platform-drills-services.log");
         Console.WriteLine($"service logs: {servicesLog}");
-        try
+        // "No answered call lost" only means something when an answered call's commit is on disk: the platform's
+        // PostgreSQL runs with its crash safety on (BenchPlatform.Settings).
+        var platform = await DrillContext.StartPlatformAsync(Path.Combine(root, "eng", "node", "test-servers", "flaky.mjs")).ConfigureAwait(false);
+        await using (platform.ConfigureAwait(false))
         {
-            await using var redis = await Infrastructure.ProvisionRedisAsync(provisioning, preferred: RedisFlavor.RedisServer).ConfigureAwait(false);
-            await using var postgres = await Infrastructure.ProvisionPostgresAsync(provisioning).ConfigureAwait(false);
-            await using var platform = await DrillPlatform.StartAsync(root, postgres, redis, Path.Combine(root, "eng", "node", "test-servers", "flaky.mjs")).ConfigureAwait(false);
             foreach (var (number, run) in All.Where(d => selected.Count == 0 || selected.Contains(d.Number)))
             {
                 Console.WriteLine($"drill {number}");
@@ -56,7 +48,7 @@ public static class DrillSuite
                         Console.WriteLine($"  [{(check.Met switch { true => "met", false => "NOT MET", null => "info" })}] {check.What}: {check.Measured}");
                     }
                 }
-                catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or InfrastructureUnavailableException or Platform.AppHost.Orchestration.AppHostException)
+                catch (Exception e) when (e is InvalidOperationException or HttpRequestException or TimeoutException or InfrastructureUnavailableException or Npgsql.NpgsqlException)
                 {
                     Console.Error.WriteLine(e);
                     results.Add(new DrillResult(number, "(stopped early)", "") { Error = e.Message.Split('\n')[0] + "\n\nLast platform output:\n" + platform.RecentOutput(30) });
@@ -68,19 +60,6 @@ public static class DrillSuite
             foreach (var result in results.Where(r => r.Error is null))
             {
                 await result.RecheckAsync(platform, string.Create(CultureInfo.InvariantCulture, $"after all drills ({clock.Elapsed.TotalMinutes:F0} min into the run)")).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            try
-            {
-                data.Delete(recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
             }
         }
 
@@ -103,9 +82,11 @@ public static class DrillSuite
         md.AppendLine("closed-loop callers doing MCP `tools/call echo` over Streamable HTTP, each call with a unique JSON-RPC id and a");
         md.AppendLine("unique message, 10 s client timeout, 50 ms pause after a failed call). After the drill, every call that got a success");
         md.AppendLine("answer is looked up by its message in `GET /audit/records` (platform admin key) and must be there exactly once, and");
-        md.AppendLine("`GET /audit/verify` must say ok. The platform is the three services as Release processes started by the AppHost's");
-        md.AppendLine("own orchestration (`AppHostRunner`), plus a second ToolExecution replica started by `ServiceControl.StartReplicaAsync`,");
-        md.AppendLine("on local PostgreSQL 15 and redis-server (`Platform.Provisioning`), all on this machine's 2 shared cores.");
+        md.AppendLine("`GET /audit/verify` must say ok. The platform is the real AppHost (`AppHost/Program.cs`) on Aspire's test host, started");
+        md.AppendLine("as the tests start it (`tests/Platform.Testing/AppHostRun.cs`): the three services run by DCP as Release builds, plus a");
+        md.AppendLine("second ToolExecution replica (another project resource from the same project), on the AppHost's local PostgreSQL 15 and");
+        md.AppendLine("redis-server resources, all on this machine's 2 shared cores. Crashes are SIGKILLs of a service's own process; restarts,");
+        md.AppendLine("and stopping and starting PostgreSQL and Redis, are the AppHost's start and stop commands on their resources.");
         md.AppendLine();
         md.AppendLine("## Command");
         md.AppendLine();

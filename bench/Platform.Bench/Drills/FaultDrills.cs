@@ -1,5 +1,7 @@
 using System.Globalization;
-using Platform.AppHost.Model;
+using System.Net.Sockets;
+using Npgsql;
+using Platform.Provisioning;
 using Platform.Provisioning.Processes;
 
 namespace Platform.Bench.Drills;
@@ -12,27 +14,27 @@ public static class FaultDrills
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(5);
 
     /// <summary>Drill 1.</summary>
-    public static async Task<DrillResult> KillToolExecutionAsync(DrillPlatform platform)
+    public static async Task<DrillResult> KillToolExecutionAsync(DrillContext platform)
     {
         const string tenant = "drill-kill-te";
         var result = new DrillResult("1", "SIGKILL ToolExecution mid-load, then restart it",
             $"{Callers} callers on the first ToolExecution process. After {Steady.TotalSeconds:0} s it gets SIGKILL; "
             + $"{Outage.TotalSeconds:0} s later it is started again on the same port with the same environment "
-            + "(`ServiceControl.RestartAsync`), and the load runs on until 3 s after the first success.");
+            + "(the AppHost's start command on its resource), and the load runs on until 3 s after the first success.");
         result.Load = $"{Callers} callers, one ToolExecution process (the second replica is idle)";
         await platform.CreateTenantAsync(tenant).ConfigureAwait(false);
         var (key, _) = await platform.IssueKeyAsync(tenant).ConfigureAwait(false);
-        var client = platform.Client(platform.ToolExecution, key, "kte");
+        var client = platform.Client(DrillContext.ToolExecution, key, "kte");
         var started = platform.Clock.Elapsed.TotalSeconds;
         await using var load = SteadyLoad.Start(Callers, _ => client);
         await Task.Delay(Steady).ConfigureAwait(false);
 
         var killed = platform.Clock.Elapsed.TotalSeconds;
-        await platform.Control.KillAsync(platform.ToolExecution.ProcessId).ConfigureAwait(false);
+        await platform.KillAsync(DrillContext.ToolExecution).ConfigureAwait(false);
         result.Mark(killed, "the SIGKILL");
         await Task.Delay(Outage).ConfigureAwait(false);
         var restarting = platform.Clock.Elapsed.TotalSeconds;
-        platform.ToolExecution = await platform.Control.RestartAsync(platform.ToolExecution.ProcessId).ConfigureAwait(false);
+        await platform.StartAsync(DrillContext.ToolExecution).ConfigureAwait(false);
         var ready = platform.Clock.Elapsed.TotalSeconds;
         result.Mark(ready, "the restarted process was ready");
         var firstOk = await FirstSuccessAfterAsync(load, ready, _ => true).ConfigureAwait(false);
@@ -52,7 +54,7 @@ public static class FaultDrills
     }
 
     /// <summary>Drill 3.</summary>
-    public static async Task<DrillResult> KillAuthAsync(DrillPlatform platform)
+    public static async Task<DrillResult> KillAuthAsync(DrillContext platform)
     {
         const string tenant = "drill-kill-auth";
         var result = new DrillResult("3", "SIGKILL Auth mid-load",
@@ -64,16 +66,15 @@ public static class FaultDrills
         await platform.CreateTenantAsync(tenant).ConfigureAwait(false);
         var (cached, _) = await platform.IssueKeyAsync(tenant).ConfigureAwait(false);
         var (fresh, _) = await platform.IssueKeyAsync(tenant).ConfigureAwait(false);
-        var client = platform.Client(platform.ToolExecution, cached, "kau");
-        var probe = platform.Client(platform.ToolExecution, fresh, "kaunew");
+        var client = platform.Client(DrillContext.ToolExecution, cached, "kau");
+        var probe = platform.Client(DrillContext.ToolExecution, fresh, "kaunew");
         var started = platform.Clock.Elapsed.TotalSeconds;
         await using var load = SteadyLoad.Start(Callers, _ => client);
         await Task.Delay(Steady).ConfigureAwait(false);
         var firstCached = load.Snapshot().Where(o => o.Kind == CallKind.Success).Select(o => o.End).DefaultIfEmpty(started).Min();
 
-        var auth = platform.Services[PlatformModel.Auth];
         var killed = platform.Clock.Elapsed.TotalSeconds;
-        await platform.Control.KillAsync(auth.ProcessId).ConfigureAwait(false);
+        await platform.KillAsync(BenchPlatform.Auth).ConfigureAwait(false);
         result.Mark(killed, "Auth's SIGKILL");
         var probes = new List<CallOutcome>();
         var cachedFailed = false;
@@ -87,7 +88,7 @@ public static class FaultDrills
         // Let the cached key fail for a moment so the failure status is seen, not only its first instance.
         await Task.Delay(1000).ConfigureAwait(false);
         var restarting = platform.Clock.Elapsed.TotalSeconds;
-        platform.Services[PlatformModel.Auth] = await platform.Control.RestartAsync(auth.ProcessId).ConfigureAwait(false);
+        await platform.StartAsync(BenchPlatform.Auth).ConfigureAwait(false);
         var ready = platform.Clock.Elapsed.TotalSeconds;
         result.Mark(ready, "Auth was ready again");
         var cachedBack = await FirstSuccessAfterAsync(load, ready, _ => true).ConfigureAwait(false);
@@ -129,33 +130,36 @@ public static class FaultDrills
     }
 
     /// <summary>Drill 4.</summary>
-    public static async Task<DrillResult> RestartPostgresAsync(DrillPlatform platform)
+    public static async Task<DrillResult> RestartPostgresAsync(DrillContext platform)
     {
         const string tenant = "drill-postgres";
         var result = new DrillResult("4", "Restart PostgreSQL mid-load",
-            $"{Callers} callers on ToolExecution. After {Steady.TotalSeconds:0} s PostgreSQL is stopped with `pg_ctl -m fast stop` "
-            + $"(what an operator's restart does: every connection is cut), left down {Outage.TotalSeconds:0} s, and started again "
-            + "with `pg_ctl start` on the same port. The services are not restarted.");
+            $"{Callers} callers on ToolExecution. After {Steady.TotalSeconds:0} s PostgreSQL is stopped with the AppHost's stop command "
+            + "on its resource (SIGTERM, which the resource turns into PostgreSQL's fast shutdown: what an operator's restart does, "
+            + $"every connection is cut), left down {Outage.TotalSeconds:0} s, and started again with the start command on the same "
+            + "port. The services are not restarted.");
         result.Load = $"{Callers} callers, one ToolExecution process";
         await platform.CreateTenantAsync(tenant).ConfigureAwait(false);
         var (key, _) = await platform.IssueKeyAsync(tenant).ConfigureAwait(false);
-        var client = platform.Client(platform.ToolExecution, key, "pg");
-        var pids = platform.Services.Values.Append(platform.Replica).Select(s => s.ProcessId).ToList();
+        var client = platform.Client(DrillContext.ToolExecution, key, "pg");
+        var pids = platform.Services.Select(platform.ProcessId).ToList();
+        var port = new NpgsqlConnectionStringBuilder(platform.Database).Port;
+        var connection = new NpgsqlConnectionStringBuilder(platform.Database) { Pooling = false, Timeout = 1 }.ConnectionString;
         var started = platform.Clock.Elapsed.TotalSeconds;
         await using var load = SteadyLoad.Start(Callers, _ => client);
         await Task.Delay(Steady).ConfigureAwait(false);
 
         var stopping = platform.Clock.Elapsed.TotalSeconds;
-        await platform.Postgres.StopAsync().ConfigureAwait(false);
+        await StopAsync(platform, PlatformDatastores.Postgres, port).ConfigureAwait(false);
         var stopped = platform.Clock.Elapsed.TotalSeconds;
         await Task.Delay(Outage).ConfigureAwait(false);
         var starting = platform.Clock.Elapsed.TotalSeconds;
-        await platform.Postgres.StartAsync().ConfigureAwait(false);
-        var up = platform.Clock.Elapsed.TotalSeconds;
-        result.Mark(stopping, "`pg_ctl stop` began");
+        var (up, healthy) = await StartAsync(platform, PlatformDatastores.Postgres, () => AcceptsPostgresAsync(connection)).ConfigureAwait(false);
+        result.Mark(stopping, "the stop command began");
         result.Mark(stopped, "PostgreSQL stopped");
-        result.Mark(starting, "`pg_ctl start` began");
+        result.Mark(starting, "the start command began");
         result.Mark(up, "PostgreSQL accepted connections again");
+        result.Mark(healthy, "the AppHost saw PostgreSQL healthy again");
         var firstOk = await FirstSuccessAfterAsync(load, up, _ => true).ConfigureAwait(false);
         await Task.Delay(Steady).ConfigureAwait(false);
         var outcomes = await load.StopAsync().ConfigureAwait(false);
@@ -169,7 +173,7 @@ public static class FaultDrills
         var slowest = during.Select(o => o.End - o.Start).DefaultIfEmpty(0).Max();
         var alive = pids.All(PosixProcess.IsAlive);
         result.Recovery = string.Create(CultureInfo.InvariantCulture,
-            $"pg_ctl stop took {stopped - stopping:F1} s, start {up - starting:F1} s; first success {Seconds(firstOk, up)} after PostgreSQL accepted connections again");
+            $"stop took {stopped - stopping:F1} s, start {up - starting:F1} s; first success {Seconds(firstOk, up)} after PostgreSQL accepted connections again");
         result.Checks.Add(new("calls in flight while PostgreSQL is down fail fast with a clear 503 instead of waiting (slowest under 5 s)",
             Kinds(during) + string.Create(CultureInfo.InvariantCulture, $"; slowest call {slowest * 1000:F0} ms") + Detail(failedDuring),
             failedDuring.Count > 0 && failedDuring.All(o => o.Kind == CallKind.HttpError && o.Status == 503) && slowest < 5));
@@ -181,31 +185,33 @@ public static class FaultDrills
     }
 
     /// <summary>Drill 5.</summary>
-    public static async Task<DrillResult> StopRedisAsync(DrillPlatform platform)
+    public static async Task<DrillResult> StopRedisAsync(DrillContext platform)
     {
         const string tenant = "drill-redis";
         var result = new DrillResult("5", "Stop Redis mid-load (fail-open and fail-closed)",
             $"{Callers} callers, half on the first ToolExecution replica (`RateLimits:OnRedisFailure` = `FailOpen`, the default) and "
             + $"half on the second (`FailClosed`, set through its environment). After {Steady.TotalSeconds:0} s redis-server is stopped "
-            + $"(SIGTERM), left down {Outage.TotalSeconds:0} s and started again on the same port.");
+            + $"with the AppHost's stop command on its resource (SIGTERM), left down {Outage.TotalSeconds:0} s and started again on the same port.");
         result.Load = $"{Callers} callers, {Callers / 2} per replica";
         await platform.CreateTenantAsync(tenant).ConfigureAwait(false);
         var (key, _) = await platform.IssueKeyAsync(tenant).ConfigureAwait(false);
-        var open = platform.Client(platform.ToolExecution, key, "rdo");
-        var closed = platform.Client(platform.Replica, key, "rdc");
+        var open = platform.Client(DrillContext.ToolExecution, key, "rdo");
+        var closed = platform.Client(DrillContext.Replica, key, "rdc");
+        var redisEndpoint = platform.Redis.Split(',')[0];
+        var redisPort = int.Parse(redisEndpoint[(redisEndpoint.LastIndexOf(':') + 1)..], CultureInfo.InvariantCulture);
         var started = platform.Clock.Elapsed.TotalSeconds;
         await using var load = SteadyLoad.Start(Callers, caller => caller % 2 == 0 ? open : closed);
         await Task.Delay(Steady).ConfigureAwait(false);
 
         var stopping = platform.Clock.Elapsed.TotalSeconds;
-        await platform.Redis.StopAsync().ConfigureAwait(false);
+        await StopAsync(platform, PlatformDatastores.Redis, redisPort).ConfigureAwait(false);
         var stopped = platform.Clock.Elapsed.TotalSeconds;
         await Task.Delay(Outage).ConfigureAwait(false);
         var starting = platform.Clock.Elapsed.TotalSeconds;
-        await platform.Redis.StartAsync().ConfigureAwait(false);
-        var up = platform.Clock.Elapsed.TotalSeconds;
+        var (up, healthy) = await StartAsync(platform, PlatformDatastores.Redis, () => AnswersPingAsync(redisPort)).ConfigureAwait(false);
         result.Mark(stopped, "redis-server stopped");
         result.Mark(up, "redis-server answered again");
+        result.Mark(healthy, "the AppHost saw Redis healthy again");
         var openBack = await FirstSuccessAfterAsync(load, up, o => o.Caller % 2 == 0).ConfigureAwait(false);
         var closedBack = await FirstSuccessAfterAsync(load, up, o => o.Caller % 2 == 1).ConfigureAwait(false);
         await Task.Delay(Steady).ConfigureAwait(false);
@@ -226,6 +232,91 @@ public static class FaultDrills
         result.Checks.Add(new("wrong answers over the whole drill", Count(outcomes, CallKind.WrongAnswer), !outcomes.Any(o => o.Kind == CallKind.WrongAnswer)));
         await result.ReconcileAsync(platform, tenant, outcomes).ConfigureAwait(false);
         return result;
+    }
+
+    /// <summary>Stops a datastore through the AppHost; returns once its port refuses connections.</summary>
+    private static async Task StopAsync(DrillContext platform, string resource, int port)
+    {
+        await platform.StopAsync(resource).ConfigureAwait(false);
+        for (var attempt = 0; attempt < 600 && await AcceptsAsync(port).ConfigureAwait(false); attempt++)
+        {
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Starts a datastore through the AppHost. Returns when it first answered (probed every 50 ms, as <c>pg_ctl start</c>
+    /// and a PING loop did before) and when the AppHost's health check saw it healthy, which lags by up to its interval.
+    /// </summary>
+    private static async Task<(double Up, double Healthy)> StartAsync(DrillContext platform, string resource, Func<Task<bool>> answers)
+    {
+        var start = platform.StartAsync(resource);
+        double? up = null;
+        while (up is null)
+        {
+            if (await answers().ConfigureAwait(false))
+            {
+                up = platform.Clock.Elapsed.TotalSeconds;
+            }
+            else if (start.IsCompleted)
+            {
+                await start.ConfigureAwait(false);
+            }
+            else
+            {
+                await Task.Delay(50).ConfigureAwait(false);
+            }
+        }
+
+        await start.ConfigureAwait(false);
+        return (up.Value, platform.Clock.Elapsed.TotalSeconds);
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", port).ConfigureAwait(false);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<bool> AcceptsPostgresAsync(string connectionString)
+    {
+        try
+        {
+            await using var connection = new NpgsqlConnection(connectionString);
+            await connection.OpenAsync().ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private static async Task<bool> AnswersPingAsync(int port)
+    {
+        using var client = new TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", port).ConfigureAwait(false);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\r\n"u8.ToArray()).ConfigureAwait(false);
+            var answer = new byte[7];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            var read = await stream.ReadAsync(answer, timeout.Token).ConfigureAwait(false);
+            return read >= 5 && answer.AsSpan(0, 5).SequenceEqual("+PONG"u8);
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>End time of the first success of a call started after <paramref name="after"/>, within 60 s.</summary>

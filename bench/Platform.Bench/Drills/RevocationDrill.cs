@@ -9,7 +9,7 @@ public static class RevocationDrill
     private const int Repetitions = 5;
     private const string Tenant = "drill-revoke";
 
-    public static async Task<DrillResult> RunAsync(DrillPlatform platform)
+    public static async Task<DrillResult> RunAsync(DrillContext platform)
     {
         var result = new DrillResult("7", "Revoke a key while 64 clients use it",
             $"{Repetitions} repetitions. Each issues a fresh key and starts {Clients} closed-loop callers with it, half on each "
@@ -28,8 +28,8 @@ public static class RevocationDrill
         {
             var (key, keyId) = await platform.IssueKeyAsync(Tenant).ConfigureAwait(false);
             var tag = "rv" + repetition.ToString(CultureInfo.InvariantCulture);
-            var primary = platform.Client(platform.ToolExecution, key, tag);
-            var replica = platform.Client(platform.Replica, key, tag);
+            var primary = platform.Client(DrillContext.ToolExecution, key, tag);
+            var replica = platform.Client(DrillContext.Replica, key, tag);
             var started = platform.Clock.Elapsed.TotalSeconds;
             await using var load = SteadyLoad.Start(Clients, caller => caller % 2 == 0 ? primary : replica);
             var warm = await load.WaitForAsync(

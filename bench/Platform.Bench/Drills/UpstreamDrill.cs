@@ -9,9 +9,9 @@ public static class UpstreamDrill
     private const string Tenant = "drill-upstream";
     private const string NoArguments = "{}";
 
-    public static async Task<DrillResult> RunAsync(DrillPlatform platform)
+    public static async Task<DrillResult> RunAsync(DrillContext platform)
     {
-        var flaky = DrillPlatform.FlakyUpstream;
+        var flaky = DrillContext.FlakyUpstream;
         var result = new DrillResult("6", "A stdio upstream that crashes, hangs or floods output",
             $"ToolExecution runs `node eng/node/test-servers/flaky.mjs` as the stdio upstream `{flaky}` (timeout 2 s, output cap "
             + $"64 KiB, restart backoff up to 1 s; under bubblewrap where installed). While {Callers} callers keep calling the "
@@ -22,8 +22,8 @@ public static class UpstreamDrill
         result.Load = $"{Callers} callers on `echo`, plus one client on the upstream's tools";
         await platform.CreateTenantAsync(Tenant).ConfigureAwait(false);
         var (key, _) = await platform.IssueKeyAsync(Tenant).ConfigureAwait(false);
-        var echo = platform.Client(platform.ToolExecution, key, "up");
-        var upstream = platform.Client(platform.ToolExecution, key, "upx");
+        var echo = platform.Client(DrillContext.ToolExecution, key, "up");
+        var upstream = platform.Client(DrillContext.ToolExecution, key, "upx");
         var started = platform.Clock.Elapsed.TotalSeconds;
         await using var load = SteadyLoad.Start(Callers, _ => echo);
         await Task.Delay(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
@@ -66,7 +66,7 @@ public static class UpstreamDrill
         var afterFlood = await UntilOkAsync(flood.End).ConfigureAwait(false);
         await Task.Delay(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
         var outcomes = await load.StopAsync().ConfigureAwait(false);
-        var zombies = ProcessTree.Descendants(platform.ToolExecution.ProcessId).Where(p => p.State == 'Z').ToList();
+        var zombies = ProcessTree.Descendants(platform.ProcessId(DrillContext.ToolExecution)).Where(p => p.State == 'Z').ToList();
         var live = UpstreamProcesses(platform);
 
         result.Count(outcomes, platform.Clock.Elapsed.TotalSeconds - started);
@@ -87,8 +87,8 @@ public static class UpstreamDrill
     }
 
     /// <summary>The node processes of the first ToolExecution's flaky upstream (its descendants carrying the drill's marker).</summary>
-    private static List<int> UpstreamProcesses(DrillPlatform platform) =>
-        [.. ProcessTree.Descendants(platform.ToolExecution.ProcessId)
+    private static List<int> UpstreamProcesses(DrillContext platform) =>
+        [.. ProcessTree.Descendants(platform.ProcessId(DrillContext.ToolExecution))
             .Where(p => p.State != 'Z' && p.Command == "node" && p.CommandLine.Contains(platform.UpstreamMarker, StringComparison.Ordinal))
             .Select(p => p.Pid)];
 }

@@ -10,11 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
-using Platform.AppHost.Model;
 using Platform.Bench.Measurement;
 using Platform.Contracts;
 using Platform.Contracts.ToolCalls;
-using Platform.Provisioning;
 using Platform.ServiceDefaults.Storage;
 using Wolverine;
 using Wolverine.Postgresql;
@@ -44,18 +42,18 @@ public static class AuditBench
 
     private static readonly TimeSpan LagPhase = TimeSpan.FromSeconds(10);
 
-    public static async Task RunAsync(Results results, BenchSettings settings, PostgresResource postgres, RedisResource redis)
+    public static async Task RunAsync(Results results, BenchSettings settings)
     {
-        Console.WriteLine("starting auth and audit (Release build, real processes)");
-        await using var platform = await RunningPlatform.StartAsync(settings, postgres, redis.ConnectionString, "bench_audit",
-            [.. PlatformModel.Services.Where(s => s.Name is PlatformModel.Auth or PlatformModel.Audit)],
+        Console.WriteLine("starting auth and audit (the AppHost on Aspire's test host, Release services)");
+        await using var platform = await BenchPlatform.StartAsync(
             new Dictionary<string, string>
             {
                 // The writer checkpoints on the seeded chain's cadence.
                 ["Audit__Checkpoints__EveryRecords"] = AuditChainSeeder.EveryRecords.ToString(CultureInfo.InvariantCulture),
-            }).ConfigureAwait(false);
-        var audit = platform.Services[PlatformModel.Audit];
-        using var http = AuditClient(audit.Url, platform.AdminKey);
+            },
+            [BenchPlatform.Auth, BenchPlatform.Audit]).ConfigureAwait(false);
+        var auditPid = platform.ProcessId(BenchPlatform.Audit);
+        using var http = AuditClient(platform.Url(BenchPlatform.Audit), platform.AdminKey);
 
         Console.WriteLine($"seeding {SeededRecords:N0} audit records");
         using var seeder = await AuditChainSeeder.ConnectAsync(http, platform.Database).ConfigureAwait(false);
@@ -70,7 +68,7 @@ public static class AuditBench
         var peakRate = results.Find(PlatformBench.McpScenario, "closed-loop max throughput, 16 concurrent callers") is { } mcp
             ? Math.Round(Stats.Median(mcp.Subject)) : DefaultPeakCallRate;
         results.Notes[Scenario] =
-            $"Auth and Audit as Release processes started by `AppHostRunner`. Verify and export: a chain of {SeededRecords:N0} "
+            $"Auth and Audit as Release processes started by the AppHost on Aspire's test host (only these two, their own PostgreSQL). Verify and export: a chain of {SeededRecords:N0} "
             + $"tool-call records with a signed checkpoint every {AuditChainSeeder.EveryRecords:N0}, written straight into Audit's schema (binary COPY), "
             + "then `GET /audit/verify` (recomputes every hash, checks every link and checkpoint signature) and, right after it, "
             + "`GET /audit/export?format=ndjson` read to the end by the bench, both over loopback; both read the chain with plain "
@@ -101,7 +99,7 @@ public static class AuditBench
             var (chainLength, verifySeconds) = await VerifyAsync(http).ConfigureAwait(false);
             results.AddSingle(Scenario, "GET /audit/verify", "records/s", chainLength / verifySeconds);
             MeasureInProcess(results, records, checkpoints, seeder.Keys);
-            await MeasureExportAsync(results, http, audit.ProcessId, chainLength).ConfigureAwait(false);
+            await MeasureExportAsync(results, http, auditPid, chainLength).ConfigureAwait(false);
             Console.WriteLine($"audit append lag at {peakRate:N0} events/s, run {i}/{settings.Runs}");
             await MeasureLagAsync(results, platform.Database, peakRate, i).ConfigureAwait(false);
             Console.WriteLine($"audit append lag at {HeadroomRate:N0} events/s, run {i}/{settings.Runs}");

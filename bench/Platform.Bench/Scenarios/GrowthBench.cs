@@ -1,10 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
-using Platform.AppHost.Model;
 using Platform.Bench.Mcp;
 using Platform.Bench.Measurement;
-using Platform.Provisioning;
 using Platform.ServiceDefaults.Storage;
 
 namespace Platform.Bench.Scenarios;
@@ -22,21 +20,21 @@ public static class GrowthBench
     private static readonly long[] Sizes = [10_000, 100_000, 1_000_000];
     private static readonly TimeSpan EchoPhase = TimeSpan.FromSeconds(5);
 
-    public static async Task RunAsync(Results results, BenchSettings settings, PostgresResource postgres, RedisResource redis)
+    public static async Task RunAsync(Results results, BenchSettings settings)
     {
-        Console.WriteLine("starting the platform for data growth (Release build, real processes)");
-        await using var platform = await RunningPlatform.StartAsync(settings, postgres, redis.ConnectionString, "bench_growth", PlatformModel.Services,
+        Console.WriteLine("starting the platform for data growth (the AppHost on Aspire's test host, Release services)");
+        await using var platform = await BenchPlatform.StartAsync(
             new Dictionary<string, string>(PlatformBench.BenchPlan)
             {
                 ["Audit__Checkpoints__EveryRecords"] = AuditChainSeeder.EveryRecords.ToString(CultureInfo.InvariantCulture),
             }).ConfigureAwait(false);
-        var key = await PlatformBench.CreateTenantAndKeyAsync(platform.Services[PlatformModel.Auth].Url, platform.AdminKey).ConfigureAwait(false);
-        using var audit = AuditBench.AuditClient(platform.Services[PlatformModel.Audit].Url, platform.AdminKey);
+        var key = await PlatformBench.CreateTenantAndKeyAsync(platform.Url(BenchPlatform.Auth), platform.AdminKey).ConfigureAwait(false);
+        using var audit = AuditBench.AuditClient(platform.Url(BenchPlatform.Audit), platform.AdminKey);
         using var http = EchoClient.CreateHttpClient();
-        var echo = new EchoClient(http, new Uri(platform.Services[PlatformModel.ToolExecution].Url, "/mcp"), key);
+        var echo = new EchoClient(http, new Uri(platform.Url(BenchPlatform.ToolExecution), "/mcp"), key);
         if (await echo.CallDescribedAsync().ConfigureAwait(false) is { } failure)
         {
-            throw new InvalidOperationException("An echo call failed before measuring: " + failure + "\n" + platform.Output);
+            throw new InvalidOperationException("An echo call failed before measuring: " + failure + "\n" + platform.Output(60));
         }
 
         using var seeder = await AuditChainSeeder.ConnectAsync(audit, platform.Database).ConfigureAwait(false);
@@ -80,7 +78,7 @@ public static class GrowthBench
         }
 
         results.Notes[Scenario] =
-            "The three services as Release processes started by `AppHostRunner`. At each size the audit chain is extended "
+            "The three services as Release processes started by the AppHost on Aspire's test host. At each size the audit chain is extended "
             + "straight in Audit's schema (binary COPY of tool-call records with valid hashes and a signed checkpoint every "
             + $"{AuditChainSeeder.EveryRecords:N0}, the head moved in the same transaction, after Audit has appended everything "
             + $"queued), then `GET /audit/verify` runs {settings.Runs} times over the whole chain, then closed-loop "

@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Platform.AppHost.Model;
-using Platform.AppHost.Orchestration;
 using Platform.Bench.Mcp;
 using Platform.Bench.Measurement;
 using Platform.Provisioning;
@@ -13,8 +11,8 @@ using StackExchange.Redis;
 namespace Platform.Bench.Scenarios;
 
 /// <summary>
-/// Issues 3 and 4: the three services as real Release processes, started by the AppHost's own orchestration code
-/// (as tests/EndToEnd.Tests/RunningPlatform.cs does), on a fresh database and the bench's Redis.
+/// Issues 3 and 4: the three services as real Release processes, started by the AppHost on Aspire's test host
+/// (<see cref="BenchPlatform"/>, as the tests start it), on the platform's own PostgreSQL and Redis.
 /// </summary>
 public static class PlatformBench
 {
@@ -33,15 +31,19 @@ public static class PlatformBench
         ["Auth__Plans__bench__ConcurrentCallsPerKey"] = "10000",
     };
 
-    public static async Task RunAsync(Results results, BenchSettings settings, PostgresResource postgres, RedisResource redis)
+    public static async Task RunAsync(Results results, BenchSettings settings)
     {
-        Console.WriteLine("starting the platform (Release build, real processes)");
-        await using var platform = await RunningPlatform.StartAsync(settings, postgres, redis.ConnectionString, "bench", PlatformModel.Services,
-            new Dictionary<string, string>(ProxyComparison.PlatformUpstream(settings.RepositoryRoot)).Concat(BenchPlan).ToDictionary()).ConfigureAwait(false);
-        var services = platform.Services;
+        Console.WriteLine("starting the platform (the AppHost on Aspire's test host, Release services)");
+        // The second replica is declared now (the model is fixed once the AppHost starts) but started only for its
+        // scenario, last, so it runs beside none of the figures before it.
+        Replica[] replicas = settings.Scenarios.Contains(ReplicaScaling.Name) ? [new(ReplicaScaling.Replica, new Dictionary<string, string>(), StartLater: true)] : [];
+        await using var platform = await BenchPlatform.StartAsync(
+            new Dictionary<string, string>(ProxyComparison.PlatformUpstream(settings.RepositoryRoot)).Concat(BenchPlan).ToDictionary(),
+            replicas: replicas).ConfigureAwait(false);
+        var services = BenchPlatform.AllServices;
         var admin = platform.AdminKey;
-        var authUrl = services["auth"].Url;
-        var mcpUrl = new Uri(services["tool-execution"].Url, "/mcp");
+        var authUrl = platform.Url(BenchPlatform.Auth);
+        var mcpUrl = new Uri(platform.Url(BenchPlatform.ToolExecution), "/mcp");
         var key = await CreateTenantAndKeyAsync(authUrl, admin).ConfigureAwait(false);
 
         using var http = EchoClient.CreateHttpClient();
@@ -51,18 +53,18 @@ public static class PlatformBench
         var jwtClient = new EchoClient(http, mcpUrl, await AccessTokenAsync(http, authUrl, key).ConfigureAwait(false));
         if ((await platformClient.CallDescribedAsync().ConfigureAwait(false) ?? await jwtClient.CallDescribedAsync().ConfigureAwait(false) ?? await bareClient.CallDescribedAsync().ConfigureAwait(false)) is { } failure)
         {
-            throw new InvalidOperationException("An echo call failed before measuring: " + failure + "\n" + platform.Output);
+            throw new InvalidOperationException("An echo call failed before measuring: " + failure + "\n" + platform.Output(60));
         }
 
         results.Notes[AuthScenario] =
-            "Auth as a real Release process started by `AppHostRunner`, one HttpClient sending one request at a time. "
+            "Auth as a real Release process started by the AppHost (DCP, `dotnet run --no-build -c Release`), one HttpClient sending one request at a time. "
             + "`/internal/keys/verify` is uncached on Auth's side: every request loads the key and its tenant from "
             + "PostgreSQL and checks the key hash. `/oauth/token` verifies the key the same way and signs an ES256 JWT. "
             + "Baseline: `GET /health/live` on the same Auth process from the same client, the HTTP floor of that process.";
         results.Notes[McpScenario] =
             "Ours: `tools/call echo` on ToolExecution's `/mcp` with an API key (Auth verification cached, Redis rate "
             + "limits on a `bench` plan of 1,000,000 requests/min so nothing is denied, the event-sourced call in "
-            + "PostgreSQL, outbox to Audit) — three Release service processes started by `AppHostRunner`. Baseline: a "
+            + "PostgreSQL, outbox to Audit) — three Release service processes started by the AppHost on Aspire's test host. Baseline: a "
             + "bare stateless ModelContextProtocol.AspNetCore server with the same echo tool, hosted inside the bench "
             + "process. Each request has a unique JSON-RPC id and succeeds only if the SSE/JSON answer carries that id and "
             + "the echoed text. Closed loop: 16 callers, no think time. Fixed rate: open loop, latency measured from each "
@@ -73,9 +75,12 @@ public static class PlatformBench
             + "the closed-loop phase (the platform's services, PostgreSQL's postmaster and backends, redis-server and the "
             + "load generator; the bare server's baseline is its bench process, which holds both its load generator and "
             + "the server) and divides by the calls made; the per-process rows show where a platform call's CPU goes.";
-        var postgresPort = new Npgsql.NpgsqlConnectionStringBuilder(postgres.ConnectionString).Port;
-        var redisPid = await RedisPidAsync(redis).ConfigureAwait(false);
-        var processes = ProcessGroups(services.Values.ToList(), redisPid, postgresPort);
+        var postgresPort = new Npgsql.NpgsqlConnectionStringBuilder(platform.Database).Port;
+        var redisPid = await RedisPidAsync(platform.Redis!).ConfigureAwait(false);
+        // The services' own processes, not the `dotnet run` launchers DCP starts them with.
+        var pids = services.ToDictionary(s => s, platform.ProcessId);
+        Console.WriteLine($"  service processes: {string.Join(", ", pids.Select(p => $"{p.Key} {p.Value}"))}");
+        var processes = ProcessGroups(pids, redisPid, postgresPort);
         if (settings.Scenarios.Contains("mcp") || settings.Scenarios.Contains("auth"))
         {
             double? rate = null;
@@ -84,7 +89,7 @@ public static class PlatformBench
                 Console.WriteLine($"auth endpoints, run {i}/{settings.Runs}");
                 await MeasureAuthAsync(results, settings, http, authUrl, key, platform.ServiceKey).ConfigureAwait(false);
                 Console.WriteLine($"mcp echo, run {i}/{settings.Runs}");
-                rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, services.Values.ToList(), redisPid, processes, postgresPort, rate).ConfigureAwait(false);
+                rate = await MeasureMcpAsync(results, settings, bareClient, platformClient, jwtClient, pids, redisPid, processes, postgresPort, rate).ConfigureAwait(false);
             }
 
             Judge(results, rate ?? 0);
@@ -95,7 +100,7 @@ public static class PlatformBench
             for (var i = 1; i <= settings.Runs; i++)
             {
                 Console.WriteLine($"proxying server-everything vs mcp-proxy, run {i}/{settings.Runs}");
-                await ProxyComparison.MeasureAsync(results, settings, http, mcpUrl, key, services["tool-execution"].ProcessId, processes).ConfigureAwait(false);
+                await ProxyComparison.MeasureAsync(results, settings, http, mcpUrl, key, pids[BenchPlatform.ToolExecution], processes).ConfigureAwait(false);
             }
 
             ProxyComparison.Judge(results);
@@ -105,11 +110,11 @@ public static class PlatformBench
         if (settings.Scenarios.Contains(ReplicaScaling.Name))
         {
             Console.WriteLine("starting a second tool-execution replica");
-            var replica = await platform.Control.StartReplicaAsync(PlatformModel.ToolExecution).ConfigureAwait(false);
-            var replicaClient = new EchoClient(http, new Uri(replica.Url, "/mcp"), key);
+            await platform.StartAsync(ReplicaScaling.Replica).ConfigureAwait(false);
+            var replicaClient = new EchoClient(http, new Uri(platform.Url(ReplicaScaling.Replica), "/mcp"), key);
             if (await replicaClient.CallDescribedAsync().ConfigureAwait(false) is { } replicaFailure)
             {
-                throw new InvalidOperationException("An echo call to the second replica failed before measuring: " + replicaFailure + "\n" + platform.Output);
+                throw new InvalidOperationException("An echo call to the second replica failed before measuring: " + replicaFailure + "\n" + platform.Output(60));
             }
 
             for (var i = 1; i <= settings.Runs; i++)
@@ -187,15 +192,15 @@ public static class PlatformBench
     }
 
     private static async Task<double> MeasureMcpAsync(
-        Results results, BenchSettings settings, EchoClient bare, EchoClient platform, EchoClient jwt, List<RunningService> services, int? redisPid,
+        Results results, BenchSettings settings, EchoClient bare, EchoClient platform, EchoClient jwt, IReadOnlyDictionary<string, int> services, int? redisPid,
         IReadOnlyDictionary<string, Func<IEnumerable<int>>> processes, int postgresPort, double? fixedRate)
     {
         await Load.ClosedLoopAsync(McpConcurrency, TimeSpan.FromSeconds(1), 20_000, bare.CallAsync).ConfigureAwait(false);
         // Longer for the platform: three processes to JIT, plus PostgreSQL and Redis connection pools to fill. On two
         // shared cores, tiered compilation of the services' hot paths lags for tens of seconds: after a 5 s warm-up
         // ToolExecution still spent about 1.4 ms of CPU per call, after 50 s under load about 0.5 ms. The figures are
-        // about a running service, so the first run warms up for 20 s (later runs follow a warm one).
-        await Load.ClosedLoopAsync(McpConcurrency, TimeSpan.FromSeconds(fixedRate is null ? 20 : 2), 20_000, platform.CallAsync).ConfigureAwait(false);
+        // about a running service, so the first run warms up for 20 s (BenchSettings.WarmUp; later runs follow a warm one).
+        await Load.ClosedLoopAsync(McpConcurrency, fixedRate is null ? settings.WarmUp : TimeSpan.FromSeconds(2), 20_000, platform.CallAsync).ConfigureAwait(false);
 
         var bareCpu = ProcessCpu.Snapshot(processes);
         var bareMax = await Load.ClosedLoopAsync(McpConcurrency, settings.LoadPhase, 1_000_000, bare.CallAsync).ConfigureAwait(false);
@@ -258,9 +263,9 @@ public static class PlatformBench
     }
 
     /// <summary>The processes a platform call runs in, by name, listed afresh at each snapshot.</summary>
-    internal static Dictionary<string, Func<IEnumerable<int>>> ProcessGroups(List<RunningService> services, int? redisPid, int postgresPort)
+    internal static Dictionary<string, Func<IEnumerable<int>>> ProcessGroups(IReadOnlyDictionary<string, int> services, int? redisPid, int postgresPort)
     {
-        var groups = services.ToDictionary(s => s.Resource.Name, s => (Func<IEnumerable<int>>)(() => [s.ProcessId]));
+        var groups = services.ToDictionary(s => s.Key, s => (Func<IEnumerable<int>>)(() => [s.Value]));
         if (redisPid is { } redis)
         {
             groups["redis-server"] = () => [redis];
@@ -283,9 +288,9 @@ public static class PlatformBench
     }
 
     /// <summary>Peak VmRSS (KiB) of each service process and of redis-server, sampled every 250 ms.</summary>
-    private static async Task<Dictionary<string, long>> SampleRssAsync(List<RunningService> services, int? redisPid, CancellationToken stop)
+    private static async Task<Dictionary<string, long>> SampleRssAsync(IReadOnlyDictionary<string, int> services, int? redisPid, CancellationToken stop)
     {
-        var pids = services.ToDictionary(s => s.Resource.Name, s => s.ProcessId);
+        var pids = new Dictionary<string, int>(services);
         if (redisPid is { } redis)
         {
             pids["redis-server"] = redis;
@@ -313,11 +318,11 @@ public static class PlatformBench
     }
 
     /// <summary>redis-server's pid, as it reports it.</summary>
-    private static async Task<int?> RedisPidAsync(RedisResource redis)
+    private static async Task<int?> RedisPidAsync(string redis)
     {
         try
         {
-            var options = ConfigurationOptions.Parse(redis.ConnectionString);
+            var options = ConfigurationOptions.Parse(redis);
             options.AllowAdmin = true;
             await using var connection = await ConnectionMultiplexer.ConnectAsync(options).ConfigureAwait(false);
             var info = (string)(await connection.GetDatabase().ExecuteAsync("INFO", "server").ConfigureAwait(false))!;
@@ -360,7 +365,7 @@ public static class PlatformBench
         return peak;
     }
 
-    /// <summary>The local postmaster started with <c>-p port</c> (Provisioning's local server), if any.</summary>
+    /// <summary>The local postmaster started with <c>-p port</c> (the AppHost's local PostgreSQL resource), if any.</summary>
     private static int? FindPostmaster(int port)
     {
         foreach (var directory in Directory.EnumerateDirectories("/proc"))

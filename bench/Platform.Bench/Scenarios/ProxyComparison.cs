@@ -41,14 +41,6 @@ internal static class ProxyComparison
         await NodePackages.EnsureInstalledAsync(Path.Join(root, "bench", "node"), ProxyScript(root)).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Both sides warm up this long before each measured phase. The platform's proxy path (MCP client, stdio relay,
-    /// the upstream's schema) is new code to its JIT at this point; after 2 s its tiered compilation still took about a
-    /// fifth of ToolExecution's CPU (a perf profile), which measured warm-up, not proxying. The echo scenario waits 20 s
-    /// for the same reason.
-    /// </summary>
-    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(20);
-
     private const string UpstreamProcesses = "server-everything (node; under the platform also bwrap and prlimit)";
 
     public static async Task MeasureAsync(Results results, BenchSettings settings, HttpClient http, Uri platformMcp, string key,
@@ -67,6 +59,11 @@ internal static class ProxyComparison
         proxy.ErrorDataReceived += (_, _) => { };
         proxy.BeginOutputReadLine();
         proxy.BeginErrorReadLine();
+        // Both sides warm up this long (BenchSettings.WarmUp, 20 s) before each measured phase. The platform's proxy path
+        // (MCP client, stdio relay, the upstream's schema) is new code to its JIT at this point; after 2 s its tiered
+        // compilation still took about a fifth of ToolExecution's CPU (a perf profile), which measured warm-up, not
+        // proxying. The echo scenario waits as long for the same reason.
+        var warmUp = settings.WarmUp;
         try
         {
             var viaProxy = new EchoClient(http, new Uri($"http://127.0.0.1:{port}/mcp"), bearer: null, perRequestProtocol: true);
@@ -87,11 +84,11 @@ internal static class ProxyComparison
                 [UpstreamProcesses] = () => ProcessCpu.DescendantsOf(toolExecutionPid),
             };
 
-            await Load.ClosedLoopAsync(Concurrency, WarmUp, 20_000, viaProxy.CallAsync).ConfigureAwait(false);
+            await Load.ClosedLoopAsync(Concurrency, warmUp, 20_000, viaProxy.CallAsync).ConfigureAwait(false);
             var proxyCpu = ProcessCpu.Snapshot(proxyProcesses);
             var proxied = await Load.ClosedLoopAsync(Concurrency, settings.LoadPhase, 1_000_000, viaProxy.CallAsync).ConfigureAwait(false);
             var proxiedCpu = ProcessCpu.Between(proxyCpu, ProcessCpu.Snapshot(proxyProcesses));
-            await Load.ClosedLoopAsync(Concurrency, WarmUp, 20_000, viaPlatform.CallAsync).ConfigureAwait(false);
+            await Load.ClosedLoopAsync(Concurrency, warmUp, 20_000, viaPlatform.CallAsync).ConfigureAwait(false);
             var platformCpu = ProcessCpu.Snapshot(ourProcesses);
             var ours = await Load.ClosedLoopAsync(Concurrency, settings.LoadPhase, 1_000_000, viaPlatform.CallAsync).ConfigureAwait(false);
             var oursCpu = ProcessCpu.Between(platformCpu, ProcessCpu.Snapshot(ourProcesses));
@@ -120,7 +117,7 @@ internal static class ProxyComparison
                 + $"(bubblewrap and rlimits when `bwrap` is installed), at most {Concurrency} calls in flight to it. Baseline: "
                 + "`mcp-proxy` 6.7.19 (npm) in front of the same server with the same command, `--server stream --no-eventStore`, "
                 + "which relays without authentication or recording. Both driven by the same client with per-request 2026-07-28 "
-                + $"calls (no session), {Concurrency} callers, closed loop, each side after a {WarmUp.TotalSeconds:0} s warm-up of its own. "
+                + $"calls (no session), {Concurrency} callers, closed loop, each side after a {warmUp.TotalSeconds:0} s warm-up of its own. "
                 + "CPU per call is counted as in the echo scenario (user and system time from /proc over the measured phase, "
                 + "divided by the calls made): mcp-proxy is a single node event loop, so it is bound by one core, while the "
                 + "platform's processes share both cores and are bound by the CPU a call costs in all of them together.";

@@ -5,14 +5,18 @@ namespace Platform.Bench.Scenarios;
 
 /// <summary>
 /// Issue 8, scenario 6: closed-loop <c>tools/call echo</c> with two ToolExecution replicas against one, in the same
-/// run. The second replica is another process on its own port sharing PostgreSQL, Redis, Auth and Audit, started by
-/// the AppHost's <c>ServiceControl.StartReplicaAsync</c> as the drills do; the generator alternates calls between the
-/// two with the same number of callers as the one-replica baseline.
+/// run. The second replica is another process on its own port sharing PostgreSQL, Redis, Auth and Audit: an extra
+/// project resource from ToolExecution's project, declared when the AppHost is built (as the drills' replica) and
+/// started only for this scenario; the generator alternates calls between the two with the same number of callers as
+/// the one-replica baseline.
 /// </summary>
 internal static class ReplicaScaling
 {
     public const string Name = "replicas";
     public const string Scenario = "Scale: 1 vs 2 ToolExecution replicas";
+
+    /// <summary>The second ToolExecution's resource name.</summary>
+    public const string Replica = "tool-execution-2";
     private const int Concurrency = 16;
     private const string Throughput = $"closed-loop throughput, 16 callers";
     private const string P99 = "closed-loop p99, 16 callers";
@@ -36,8 +40,9 @@ internal static class ReplicaScaling
         results.AddSingle(Scenario, "failed calls, 2 replicas", "calls", two.Errors);
         results.Notes[Scenario] =
             "Ours: `tools/call echo` with an API key through two ToolExecution replicas — the bench's platform plus a second "
-            + "ToolExecution process on its own port, sharing PostgreSQL, Redis, Auth and Audit (started by "
-            + "`ServiceControl.StartReplicaAsync`, as the failure drills do) — with the load generator alternating calls "
+            + "ToolExecution process on its own port, sharing PostgreSQL, Redis, Auth and Audit (a second project resource "
+            + "from ToolExecution's project in the AppHost, as the failure drills add theirs, started after the other platform "
+            + "scenarios) — with the load generator alternating calls "
             + $"between them, {Concurrency} callers, closed loop. Baseline: the same {Concurrency} callers against the first "
             + "replica alone, measured right before in the same run, with the second replica running idle. Both replicas, "
             + "PostgreSQL, Redis, Audit and the load generator share the same 2 cores, so a second replica competes for the "

@@ -3,49 +3,42 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Platform.AppHost.Model;
-using Platform.AppHost.Orchestration;
-using Platform.Provisioning;
 
 namespace Platform.Bench.Drills;
 
 /// <summary>
-/// The three services as Release processes started by the AppHost's own orchestration code, on local PostgreSQL and
-/// redis-server that the drills may stop, plus a second ToolExecution replica. Everything a drill needs to create
-/// keys, break things and check the audit trail afterwards.
+/// What a drill works on: the platform (<see cref="BenchPlatform"/>: the AppHost on Aspire's test host, as the tests and
+/// the bench start it) with a second ToolExecution replica, and the admin calls a drill needs to create keys, revoke
+/// them and check the audit trail afterwards. Crashes, restarts and outages go through the AppHost (<see cref="KillAsync"/>, <see cref="StartAsync(string)"/>, <see cref="StopAsync"/>).
 /// </summary>
-public sealed class DrillPlatform : IAsyncDisposable
+public sealed class DrillContext : IAsyncDisposable
 {
     public const string FlakyUpstream = "flaky";
+
+    /// <summary>The first ToolExecution process; it fails open when Redis is down (the default).</summary>
+    public const string ToolExecution = BenchPlatform.ToolExecution;
+
+    /// <summary>The second ToolExecution process; it fails closed when Redis is down.</summary>
+    public const string Replica = "tool-execution-2";
+
     private static readonly string[] WriteRole = ["write"];
 
-    private readonly CancellationTokenSource _stop = new();
-    private readonly StringWriter _output = new();
-    private readonly DirectoryInfo _data;
-    private Task<int>? _run;
     private int _clients;
     private long _auditHead;
 
-    private DrillPlatform(PostgresResource postgres, RedisResource redis, DirectoryInfo data, string upstreamMarker)
+    private readonly BenchPlatform _platform;
+
+    private DrillContext(BenchPlatform platform, string upstreamMarker)
     {
-        Postgres = postgres;
-        Redis = redis;
-        _data = data;
+        _platform = platform;
         UpstreamMarker = upstreamMarker;
+        AdminKey = platform.AdminKey;
     }
 
-    public PostgresResource Postgres { get; }
+    /// <summary>Every service process of the platform, the replica included, by resource name.</summary>
+    public IReadOnlyList<string> Services => _platform.Services;
 
-    public RedisResource Redis { get; }
-
-    public ServiceControl Control { get; private set; } = null!;
-
-    public Dictionary<string, RunningService> Services { get; } = [];
-
-    /// <summary>The second ToolExecution process; it fails closed when Redis is down, the first fails open.</summary>
-    public RunningService Replica { get; set; } = null!;
-
-    public string AdminKey { get; private set; } = "";
+    public string AdminKey { get; }
 
     /// <summary>On the command line of every flaky upstream process, so the drill can find them in /proc.</summary>
     public string UpstreamMarker { get; }
@@ -54,36 +47,39 @@ public sealed class DrillPlatform : IAsyncDisposable
 
     public Stopwatch Clock { get; } = Stopwatch.StartNew();
 
-    public Uri Auth => Services[PlatformModel.Auth].Url;
+    public Uri Auth => _platform.Url(BenchPlatform.Auth);
 
-    public Uri Audit => Services[PlatformModel.Audit].Url;
+    public Uri Audit => _platform.Url(BenchPlatform.Audit);
 
-    public RunningService ToolExecution
+    /// <summary>The services' (and PostgreSQL's and Redis's) log lines, the admin key masked.</summary>
+    public string RecentOutput(int lines = 60) => _platform.Output(lines);
+
+    /// <summary>The log lines so far, kept so a failed drill can be investigated.</summary>
+    public void SaveOutput(string path) => File.WriteAllText(path, _platform.Output());
+
+    /// <summary>The service's own process (under the <c>dotnet run</c> that DCP starts).</summary>
+    public int ProcessId(string service) => _platform.ProcessId(service);
+
+    /// <summary>SIGKILL, as a crash ends a process; returns once it is gone.</summary>
+    public Task KillAsync(string service) => _platform.KillAsync(service);
+
+    /// <summary>Starts a killed or stopped resource again through the AppHost (same port, same settings); returns once it is healthy.</summary>
+    public Task StartAsync(string resource) => _platform.StartAsync(resource);
+
+    /// <summary>Stops a resource through the AppHost's stop command (SIGTERM), as an operator would from the dashboard.</summary>
+    public Task StopAsync(string resource) => _platform.StopAsync(resource);
+
+    /// <summary>The connection string of the platform's database.</summary>
+    public string Database => _platform.Database;
+
+    /// <summary>The platform's Redis.</summary>
+    public string Redis => _platform.Redis!;
+
+    public static async Task<DrillContext> StartPlatformAsync(string flakyScript)
     {
-        get => Services[PlatformModel.ToolExecution];
-        set => Services[PlatformModel.ToolExecution] = value;
-    }
-
-    public string RecentOutput(int lines = 60) => string.Join('\n', Output().Split('\n').TakeLast(lines));
-
-    /// <summary>The services' log lines, kept so a failed drill can be investigated.</summary>
-    public void SaveOutput(string path) => File.WriteAllText(path, Output());
-
-    /// <summary>Services redact their logs, but the AppHost prints the bootstrap admin key once at startup.</summary>
-    private string Output() => AdminKey.Length == 0 ? _output.ToString() : _output.ToString().Replace(AdminKey, "[admin key]", StringComparison.Ordinal);
-
-    public static async Task<DrillPlatform> StartAsync(string repositoryRoot, PostgresResource postgres, RedisResource redis, string flakyScript)
-    {
-        var data = Directory.CreateTempSubdirectory("platform-drills-apphost-");
         var marker = "--platform-drill-" + Guid.NewGuid().ToString("N")[..12];
-        var platform = new DrillPlatform(postgres, redis, data, marker);
-        var ready = new TaskCompletionSource<ServiceControl>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = ReleasePlatform.Options(
-            repositoryRoot,
-            data,
-            await postgres.CreateDatabaseAsync("drills_" + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false),
-            redis.ConnectionString,
-            PlatformModel.Services,
+        Console.WriteLine("starting the platform (the AppHost on Aspire's test host, Release services) with a second tool-execution replica that fails closed when Redis is down");
+        var platform = await BenchPlatform.StartAsync(
             new Dictionary<string, string>
             {
                 // Limits that never deny, so every refusal a drill sees comes from the fault it injected.
@@ -101,37 +97,13 @@ public sealed class DrillPlatform : IAsyncDisposable
                 [$"Upstreams__{FlakyUpstream}__MaxOutputBytes"] = "65536",
                 [$"Upstreams__{FlakyUpstream}__MaxRestartBackoff"] = "00:00:01",
             },
-            platform._output,
-            services =>
-            {
-                foreach (var service in services)
-                {
-                    platform.Services[service.Resource.Name] = service;
-                }
-            },
-            control => ready.TrySetResult(control));
-
-        Console.WriteLine("starting the platform (Release build, real processes)");
-        platform._run = Task.Run(() => AppHostRunner.RunAsync(options, platform._stop.Token));
-        var first = await Task.WhenAny(ready.Task, platform._run, Task.Delay(TimeSpan.FromMinutes(3))).ConfigureAwait(false);
-        if (first != ready.Task)
-        {
-            throw new InvalidOperationException("The platform did not become ready:\n" + platform.RecentOutput());
-        }
-
-        platform.Control = await ready.Task.ConfigureAwait(false);
-        platform.AdminKey = (await File.ReadAllTextAsync(Path.Combine(data.FullName, Platform.AppHost.Resources.AdminKey.FileName)).ConfigureAwait(false)).Trim();
-        Console.WriteLine("starting a second tool-execution replica (fails closed when Redis is down)");
-        platform.Replica = await platform.Control.StartReplicaAsync(PlatformModel.ToolExecution, new Dictionary<string, string>
-        {
-            ["RateLimits__OnRedisFailure"] = "FailClosed",
-        }).ConfigureAwait(false);
-        return platform;
+            replicas: [new(Replica, new Dictionary<string, string> { ["RateLimits__OnRedisFailure"] = "FailClosed" })]).ConfigureAwait(false);
+        return new DrillContext(platform, marker);
     }
 
     /// <summary>Each client numbers its calls from 1, so its tag gets a suffix that keeps messages unique across clients.</summary>
-    public DrillClient Client(RunningService toolExecution, string key, string tag) =>
-        new(Http, new Uri(toolExecution.Url, "/mcp"), key, tag + "." + Interlocked.Increment(ref _clients).ToString(CultureInfo.InvariantCulture), Clock);
+    public DrillClient Client(string toolExecution, string key, string tag) =>
+        new(Http, new Uri(_platform.Url(toolExecution), "/mcp"), key, tag + "." + Interlocked.Increment(ref _clients).ToString(CultureInfo.InvariantCulture), Clock);
 
     /// <summary>
     /// The seq of the newest audit record. Audit appends in one writer and lags the load; a drill's own records only
@@ -221,21 +193,8 @@ public sealed class DrillPlatform : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _stop.CancelAsync().ConfigureAwait(false);
-        if (_run is not null)
-        {
-            await _run.ConfigureAwait(false);
-        }
-
+        await _platform.DisposeAsync().ConfigureAwait(false);
         Http.Dispose();
-        _stop.Dispose();
-        try
-        {
-            _data.Delete(recursive: true);
-        }
-        catch (IOException)
-        {
-        }
     }
 
     private async Task<HttpResponseMessage> Admin(HttpMethod method, Uri uri, object? body)
