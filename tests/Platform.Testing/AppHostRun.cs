@@ -18,11 +18,13 @@ public sealed class AppHostRun : IAsyncDisposable
     private static readonly TimeSpan StartupLimit = TimeSpan.FromMinutes(3);
 
     private readonly DistributedApplication _app;
+    private readonly bool _ownsDataDirectory;
 
-    private AppHostRun(DistributedApplication app, DirectoryInfo data)
+    private AppHostRun(DistributedApplication app, DirectoryInfo data, bool ownsDataDirectory)
     {
         _app = app;
         DataDirectory = data;
+        _ownsDataDirectory = ownsDataDirectory;
     }
 
     /// <summary>Holds the local cluster (unless PostgreSQL is configured), the generated secrets and state.json.</summary>
@@ -36,7 +38,9 @@ public sealed class AppHostRun : IAsyncDisposable
 
     /// <summary>
     /// Starts the AppHost with <paramref name="settings"/> (configuration keys, e.g. <c>ConnectionStrings:postgres</c>,
-    /// <c>AppHost:Redis</c>) and waits until every remaining resource is healthy.
+    /// <c>AppHost:Redis</c>) and waits until every remaining resource is healthy. A data folder given as
+    /// <c>AppHost:DataDirectory</c> is the caller's, kept after the run so a second run can reuse it; otherwise the run
+    /// makes a fresh one and deletes it when disposed.
     /// </summary>
     /// <param name="keep">Which resources to run (by name); null runs them all.</param>
     /// <param name="configure">Changes to the model before it starts: settings of a service, extra replicas.</param>
@@ -46,12 +50,16 @@ public sealed class AppHostRun : IAsyncDisposable
         Action<IDistributedApplicationTestingBuilder>? configure = null,
         CancellationToken ct = default)
     {
-        var data = Directory.CreateTempSubdirectory("platform-apphost-");
+        settings ??= new Dictionary<string, string?>();
+        var given = settings.TryGetValue("AppHost:DataDirectory", out var configured) && configured is { Length: > 0 };
+        var data = given ? Directory.CreateDirectory(configured!) : Directory.CreateTempSubdirectory("platform-apphost-");
 
         // The postgres user passes through it to its cluster, which is thus deleted with the folder.
         File.SetUnixFileMode(data.FullName, File.GetUnixFileMode(data.FullName) | UnixFileMode.OtherExecute);
         var arguments = new List<string> { $"--AppHost:DataDirectory={data.FullName}", "--AppHost:Durable=false" };
-        arguments.AddRange((settings ?? new Dictionary<string, string?>()).Select(setting => $"--{setting.Key}={setting.Value}"));
+
+        // Later arguments win, so a setting may override the two above.
+        arguments.AddRange(settings.Select(setting => $"--{setting.Key}={setting.Value}"));
         DistributedApplication? app = null;
         try
         {
@@ -74,7 +82,7 @@ public sealed class AppHostRun : IAsyncDisposable
             var model = app.Services.GetRequiredService<DistributedApplicationModel>();
             await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource)
                 .Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, limit.Token))).ConfigureAwait(false);
-            return new AppHostRun(app, data);
+            return new AppHostRun(app, data, ownsDataDirectory: !given);
         }
         catch
         {
@@ -83,7 +91,11 @@ public sealed class AppHostRun : IAsyncDisposable
                 await app.DisposeAsync().ConfigureAwait(false);
             }
 
-            DeleteQuietly(data);
+            if (!given)
+            {
+                DeleteQuietly(data);
+            }
+
             throw;
         }
     }
@@ -170,7 +182,10 @@ public sealed class AppHostRun : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        DeleteQuietly(DataDirectory);
+        if (_ownsDataDirectory)
+        {
+            DeleteQuietly(DataDirectory);
+        }
     }
 
     private static void DeleteQuietly(DirectoryInfo directory)
