@@ -80,7 +80,9 @@ public sealed class AppHostRun : IAsyncDisposable
             limit.CancelAfter(StartupLimit);
             await app.StartAsync(limit.Token).ConfigureAwait(false);
             var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-            await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource)
+
+            // Resources that start only when asked (Aspire's hidden "<project>-rebuilder", say) never become healthy.
+            await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource && !r.TryGetAnnotationsOfType<ExplicitStartupAnnotation>(out _))
                 .Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, limit.Token))).ConfigureAwait(false);
             return new AppHostRun(app, data, ownsDataDirectory: !given);
         }
