@@ -37,10 +37,7 @@ public static partial class PlatformDatastores
                 .AddDatabase(Postgres, PostgresCluster.DatabaseName);
         }
 
-        var bin = BinaryLocator.FindPostgresBin(BinaryLocator.SearchPaths())
-            ?? throw new InfrastructureUnavailableException(
-                "No PostgreSQL: ConnectionStrings:postgres is not set, no Docker engine answers, and initdb/postgres are neither in PATH "
-                + "nor in /usr/lib/postgresql/*/bin. Install them (apt-get install postgresql), start Docker, or set ConnectionStrings__postgres.");
+        var bin = FindPostgresBin(BinaryLocator.SearchPaths());
         var cluster = new PostgresCluster(bin, options.DataDirectory);
         var port = FreePort.Next();
         var connectionString = $"Host=127.0.0.1;Port={Invariant(port)};Username=postgres;Password={cluster.Password()};Database={PostgresCluster.DatabaseName}";
@@ -80,9 +77,27 @@ public static partial class PlatformDatastores
 
         var port = FreePort.Next();
         var connectionString = $"127.0.0.1:{Invariant(port)}";
-        var redisServer = options.RedisServer is null or DatastoreOptions.RedisServerBinary ? BinaryLocator.Find("redis-server", BinaryLocator.SearchPaths()) : null;
+        var command = RedisCommand(options, port, repositoryRoot, BinaryLocator.SearchPaths());
+        var server = new LocalServerResource(Redis, command[0], "/", connectionString);
+        return builder.AddLocalServer(server, command.Skip(1), port, check => check.AddRedis(connectionString, name: HealthCheckName(Redis)));
+    }
+
+    /// <summary>Where initdb and postgres are (looked for in <paramref name="searchPaths"/>), or the one message that says how to provide PostgreSQL.</summary>
+    internal static string FindPostgresBin(IReadOnlyList<string> searchPaths) =>
+        BinaryLocator.FindPostgresBin(searchPaths)
+            ?? throw new InfrastructureUnavailableException(
+                "No PostgreSQL: ConnectionStrings:postgres is not set, no Docker engine answers, and initdb/postgres are neither in PATH "
+                + "nor in /usr/lib/postgresql/*/bin. Install them (apt-get install postgresql), start Docker, or set ConnectionStrings__postgres.");
+
+    /// <summary>
+    /// The command line of the chosen (or first found) Redis server: redis-server from <paramref name="searchPaths"/>, else
+    /// garnet from the repository's tool manifest; or the one message that says how to provide one.
+    /// </summary>
+    internal static string[] RedisCommand(DatastoreOptions options, int port, string repositoryRoot, IReadOnlyList<string> searchPaths)
+    {
+        var redisServer = options.RedisServer is null or DatastoreOptions.RedisServerBinary ? BinaryLocator.Find("redis-server", searchPaths) : null;
         var garnet = redisServer is null && options.RedisServer is (null or DatastoreOptions.Garnet) ? GarnetTool.Find(repositoryRoot) : null;
-        string[] command = (redisServer, garnet) switch
+        return (redisServer, garnet) switch
         {
             ({ } binary, _) => [binary, "--port", Invariant(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"],
             (_, { } assembly) => [DotnetHost.Path, assembly, "--lua", "--port", Invariant(port), "--bind", "127.0.0.1"],
@@ -95,8 +110,6 @@ public static partial class PlatformDatastores
                     + "or set ConnectionStrings__redis.",
             }),
         };
-        var server = new LocalServerResource(Redis, command[0], "/", connectionString);
-        return builder.AddLocalServer(server, command.Skip(1), port, check => check.AddRedis(connectionString, name: HealthCheckName(Redis)));
     }
 
     private static IResourceBuilder<LocalServerResource> AddLocalServer(

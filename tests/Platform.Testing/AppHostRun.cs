@@ -21,11 +21,13 @@ public sealed class AppHostRun : IAsyncDisposable
     private static readonly TimeSpan StartupLimit = TimeSpan.FromMinutes(3);
 
     private readonly DistributedApplication _app;
+    private readonly bool _ownsDataDirectory;
 
-    private AppHostRun(DistributedApplication app, DirectoryInfo data)
+    private AppHostRun(DistributedApplication app, DirectoryInfo data, bool ownsDataDirectory)
     {
         _app = app;
         DataDirectory = data;
+        _ownsDataDirectory = ownsDataDirectory;
     }
 
     /// <summary>Holds the local cluster (unless PostgreSQL is configured), the generated secrets and state.json.</summary>
@@ -39,10 +41,12 @@ public sealed class AppHostRun : IAsyncDisposable
 
     /// <summary>
     /// Starts the AppHost with <paramref name="settings"/> (configuration keys, e.g. <c>ConnectionStrings:postgres</c>,
-    /// <c>AppHost:Redis</c>) and waits until every remaining resource is healthy, except those added with
-    /// <c>WithExplicitStart()</c> (start them with <see cref="StartAsync(string, CancellationToken)"/>). A local PostgreSQL
-    /// runs without crash safety (<c>AppHost:Durable=false</c>) unless <paramref name="settings"/> say otherwise, as the
-    /// bench and the failure drills do (<c>AppHost:Durable=true</c>).
+    /// <c>AppHost:Redis</c>) and waits until every remaining resource is healthy, except those that start only when
+    /// asked (<c>WithExplicitStart()</c>; start them with <see cref="StartAsync(string, CancellationToken)"/>). A local
+    /// PostgreSQL runs without crash safety (<c>AppHost:Durable=false</c>) unless <paramref name="settings"/> say
+    /// otherwise, as the bench and the failure drills do. A data folder given as <c>AppHost:DataDirectory</c> is the
+    /// caller's, kept after the run so a second run can reuse it; otherwise the run makes a fresh one and deletes it when
+    /// disposed.
     /// </summary>
     /// <param name="keep">Which resources to run (by name); null runs them all.</param>
     /// <param name="configure">Changes to the model before it starts: settings of a service, extra replicas.</param>
@@ -52,11 +56,12 @@ public sealed class AppHostRun : IAsyncDisposable
         Action<IDistributedApplicationTestingBuilder>? configure = null,
         CancellationToken ct = default)
     {
-        var data = Directory.CreateTempSubdirectory("platform-apphost-");
+        settings ??= new Dictionary<string, string?>();
+        var given = settings.TryGetValue("AppHost:DataDirectory", out var configured) && configured is { Length: > 0 };
+        var data = given ? Directory.CreateDirectory(configured!) : Directory.CreateTempSubdirectory("platform-apphost-");
 
         // The postgres user passes through it to its cluster, which is thus deleted with the folder.
         File.SetUnixFileMode(data.FullName, File.GetUnixFileMode(data.FullName) | UnixFileMode.OtherExecute);
-        settings ??= new Dictionary<string, string?>();
         var arguments = new List<string> { $"--AppHost:DataDirectory={data.FullName}" };
         if (!settings.ContainsKey(DurableSetting))
         {
@@ -85,9 +90,11 @@ public sealed class AppHostRun : IAsyncDisposable
             limit.CancelAfter(StartupLimit);
             await app.StartAsync(limit.Token).ConfigureAwait(false);
             var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-            await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource && !r.Annotations.OfType<ExplicitStartupAnnotation>().Any())
+
+            // Resources that start only when asked (Aspire's hidden "<project>-rebuilder", say) never become healthy.
+            await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource && !r.TryGetAnnotationsOfType<ExplicitStartupAnnotation>(out _))
                 .Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, limit.Token))).ConfigureAwait(false);
-            return new AppHostRun(app, data);
+            return new AppHostRun(app, data, ownsDataDirectory: !given);
         }
         catch
         {
@@ -96,7 +103,11 @@ public sealed class AppHostRun : IAsyncDisposable
                 await app.DisposeAsync().ConfigureAwait(false);
             }
 
-            DeleteQuietly(data);
+            if (!given)
+            {
+                DeleteQuietly(data);
+            }
+
             throw;
         }
     }
@@ -107,14 +118,29 @@ public sealed class AppHostRun : IAsyncDisposable
         await _app.GetConnectionStringAsync(resource, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"{resource} has no connection string.");
 
-    /// <summary>Stops a resource as an operator would from the dashboard (SIGTERM, then SIGKILL after DCP's grace).</summary>
-    public Task StopAsync(string resource, CancellationToken ct = default) => CommandAsync(resource, KnownResourceCommands.StopCommand, ct);
+    /// <summary>
+    /// Stops a resource as an operator would from the dashboard (SIGTERM, then SIGKILL after DCP's grace), and returns
+    /// once its state says so.
+    /// </summary>
+    public async Task StopAsync(string resource, CancellationToken ct = default)
+    {
+        await CommandAsync(resource, KnownResourceCommands.StopCommand, ct).ConfigureAwait(false);
+
+        // The command returns when DCP has stopped the process, which may be before the state shows it. A start issued
+        // before then would see the late "Finished" arrive after its own "Starting".
+        await _app.ResourceNotifications.WaitForResourceAsync(resource, e => e.Snapshot.State?.Text is "Finished" or "Exited", ct).ConfigureAwait(false);
+    }
 
     /// <summary>Starts a stopped (or killed) resource again, same port, same settings, and waits until it is healthy.</summary>
     public async Task StartAsync(string resource, CancellationToken ct = default)
     {
         await CommandAsync(resource, KnownResourceCommands.StartCommand, ct).ConfigureAwait(false);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, ct).ConfigureAwait(false);
+
+        // Starting deletes the stopped executable, and DCP may report that deletion (as "Finished") after the new one is
+        // "Starting": not a failure to start, so keep waiting until it is healthy (the test host's default gives up).
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(StartupLimit);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable, limit.Token).ConfigureAwait(false);
     }
 
     /// <summary>SIGKILL, as a crash ends a process: no draining, no flushing. Returns once the process is gone.</summary>
@@ -173,7 +199,10 @@ public sealed class AppHostRun : IAsyncDisposable
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
-        DeleteQuietly(DataDirectory);
+        if (_ownsDataDirectory)
+        {
+            DeleteQuietly(DataDirectory);
+        }
     }
 
     private static void DeleteQuietly(DirectoryInfo directory)

@@ -1,54 +1,136 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
+using Platform.Provisioning.Local;
+using Platform.Testing;
 
 namespace Platform.Provisioning.Tests;
 
+/// <summary>Settings, where binaries are found, and the one clear message when something is missing.</summary>
 public sealed class ConfigurationAndErrorTests
 {
     [Fact]
-    public async Task Configured_connection_strings_are_used_as_they_are()
+    public void Options_default_to_a_durable_cluster_in_the_default_folder_and_the_redis_server_found_first()
     {
-        var options = new ProvisioningOptions
-        {
-            DataDirectory = "/nonexistent",
-            PostgresConnectionString = "Host=db.example;Database=x",
-            RedisConnectionString = "cache.example:6380",
-        };
+        var options = DatastoreOptions.From(Configuration(), "/srv/platform/../platform/.apphost");
 
-        await using var postgres = await Infrastructure.ProvisionPostgresAsync(options, TestContext.Current.CancellationToken);
-        await using var redis = await Infrastructure.ProvisionRedisAsync(options, TestContext.Current.CancellationToken);
-
-        Assert.Equal(("Host=db.example;Database=x", "configuration"), (postgres.ConnectionString, postgres.Source));
-        Assert.Equal(("cache.example:6380", "configuration", "external"), (redis.ConnectionString, redis.Source, redis.Flavor));
-        await Assert.ThrowsAsync<NotSupportedException>(redis.StopAsync);
-        await Assert.ThrowsAsync<NotSupportedException>(redis.StartAsync);
+        Assert.Equal(new DatastoreOptions("/srv/platform/.apphost", Durable: true, RedisServer: null), options);
     }
 
     [Fact]
-    public async Task Missing_postgres_binaries_fail_fast_and_say_how_to_provide_postgres()
+    public void Options_take_the_data_folder_durability_and_redis_server_from_configuration()
+    {
+        var options = DatastoreOptions.From(
+            Configuration(("AppHost:DataDirectory", "/var/lib/platform"), ("AppHost:Durable", "false"), ("AppHost:Redis", "garnet")), "/ignored");
+
+        Assert.Equal(new DatastoreOptions("/var/lib/platform", Durable: false, RedisServer: DatastoreOptions.Garnet), options);
+    }
+
+    [Fact]
+    public void An_unknown_redis_server_is_refused_with_the_values_that_are_allowed()
+    {
+        var error = Assert.Throws<InfrastructureUnavailableException>(() => DatastoreOptions.From(Configuration(("AppHost:Redis", "valkey")), "/data"));
+
+        Assert.Equal("AppHost:Redis is 'valkey'; use 'redis-server' or 'garnet', or leave it unset.", error.Message);
+    }
+
+    [Fact]
+    public async Task The_AppHost_does_not_start_with_an_unknown_redis_server()
+    {
+        var ct = TestContext.Current.CancellationToken;
+
+        var error = await Record.ExceptionAsync(() => AppHostRun.StartAsync(
+            settings: new Dictionary<string, string?> { ["AppHost:Redis"] = "valkey" },
+            keep: new HashSet<string> { PlatformDatastores.Redis },
+            ct: ct));
+
+        var cause = Assert.IsType<InfrastructureUnavailableException>(Innermost(error));
+        Assert.Contains("AppHost:Redis is 'valkey'", cause.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Postgres_binaries_are_found_through_a_symlink_farm_and_only_as_a_complete_set()
+    {
+        using var farm = new TempDirectory();
+        using var partial = new TempDirectory();
+        var bin = BinaryLocator.FindPostgresBin(BinaryLocator.SearchPaths());
+        Assert.NotNull(bin);
+        File.CreateSymbolicLink(Path.Combine(farm.Path, "initdb"), Path.Combine(bin, "initdb"));
+        File.Copy(Path.Combine(bin, "initdb"), Path.Combine(partial.Path, "initdb"));
+
+        Assert.Equal(bin, BinaryLocator.FindPostgresBin([farm.Path]));
+        Assert.Null(BinaryLocator.FindPostgresBin([partial.Path]));
+        Assert.Equal(bin, BinaryLocator.FindPostgresBin([partial.Path, farm.Path]));
+    }
+
+    [Fact]
+    public void Missing_postgres_binaries_fail_at_once_and_say_how_to_provide_postgres()
     {
         using var empty = new TempDirectory();
-        var options = new ProvisioningOptions { DataDirectory = empty.Path, BinarySearchPaths = [empty.Path] };
         var clock = Stopwatch.StartNew();
 
-        var error = await Assert.ThrowsAsync<InfrastructureUnavailableException>(() => Infrastructure.ProvisionPostgresAsync(options, TestContext.Current.CancellationToken));
+        var error = Assert.Throws<InfrastructureUnavailableException>(() => PlatformDatastores.FindPostgresBin([empty.Path]));
 
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
-        Assert.Contains("ConnectionStrings__postgres", error.Message, StringComparison.Ordinal);
+        Assert.StartsWith("No PostgreSQL:", error.Message, StringComparison.Ordinal);
         Assert.Contains("apt-get install postgresql", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ConnectionStrings__postgres", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(DatastoreOptions.RedisServerBinary, "AppHost:Redis asks for redis-server, which is not in PATH. Install it (apt-get install redis-server).")]
+    [InlineData(DatastoreOptions.Garnet, "AppHost:Redis asks for garnet, and the garnet-server tool (.config/dotnet-tools.json) could not be restored.")]
+    [InlineData(null, "Install redis-server (apt-get install redis-server), start Docker, or set ConnectionStrings__redis.")]
+    public void A_missing_redis_server_fails_at_once_and_says_how_to_provide_one(string? server, string advice)
+    {
+        using var empty = new TempDirectory();
+
+        // An empty folder as the repository: no tool manifest, so no garnet either.
+        var error = Assert.Throws<InfrastructureUnavailableException>(
+            () => PlatformDatastores.RedisCommand(new DatastoreOptions(empty.Path, Durable: false, RedisServer: server), 6379, empty.Path, [empty.Path]));
+
+        Assert.StartsWith("No Redis:", error.Message, StringComparison.Ordinal);
+        Assert.Contains(advice, error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Missing_redis_server_fails_fast_and_says_how_to_provide_redis()
+    public void Redis_server_runs_on_loopback_without_persistence_and_garnet_stands_in_where_it_is_missing()
     {
         using var empty = new TempDirectory();
-        var options = new ProvisioningOptions { DataDirectory = empty.Path, BinarySearchPaths = [empty.Path] };
-        var clock = Stopwatch.StartNew();
+        var redisServer = BinaryLocator.Find("redis-server", BinaryLocator.SearchPaths());
+        Assert.NotNull(redisServer);
+        var unset = new DatastoreOptions(empty.Path, Durable: false, RedisServer: null);
 
-        var error = await Assert.ThrowsAsync<InfrastructureUnavailableException>(
-            () => Infrastructure.ProvisionRedisAsync(options, TestContext.Current.CancellationToken, RedisFlavor.RedisServer));
+        var found = PlatformDatastores.RedisCommand(unset, 6390, RepositoryRoot(), [Path.GetDirectoryName(redisServer)!]);
+        var fallback = PlatformDatastores.RedisCommand(unset, 6391, RepositoryRoot(), [empty.Path]);
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10));
-        Assert.Contains("ConnectionStrings__redis", error.Message, StringComparison.Ordinal);
-        Assert.Contains("apt-get install redis-server", error.Message, StringComparison.Ordinal);
+        Assert.Equal([redisServer, "--port", "6390", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"], found);
+        Assert.EndsWith("/GarnetServer.dll", fallback[1], StringComparison.Ordinal);
+        Assert.Equal(["--lua", "--port", "6391", "--bind", "127.0.0.1"], fallback[2..]);
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, ".config", "dotnet-tools.json")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No repository with a tool manifest above {AppContext.BaseDirectory}.");
+    }
+
+    private static IConfiguration Configuration(params (string Key, string Value)[] settings) =>
+        new ConfigurationBuilder().AddInMemoryCollection(settings.Select(s => KeyValuePair.Create(s.Key, (string?)s.Value))).Build();
+
+    private static Exception? Innermost(Exception? error)
+    {
+        while (error is { InnerException: { } inner })
+        {
+            error = inner;
+        }
+
+        return error;
     }
 }

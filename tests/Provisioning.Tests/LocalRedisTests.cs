@@ -1,41 +1,35 @@
-using System.Globalization;
-using Platform.Provisioning.Processes;
+using Platform.Testing;
 
 namespace Platform.Provisioning.Tests;
 
+/// <summary>The AppHost's <c>redis</c> resource from either server the machine may have.</summary>
 public sealed class LocalRedisTests
 {
     [Theory]
-    [InlineData(RedisFlavor.RedisServer, "redis-server")]
-    [InlineData(RedisFlavor.Garnet, "garnet")]
-    public async Task Server_stops_and_starts_again_on_the_same_port(RedisFlavor flavor, string expectedFlavor)
+    [InlineData(DatastoreOptions.RedisServerBinary, "/redis-server ")]
+    [InlineData(DatastoreOptions.Garnet, "/GarnetServer.dll ")]
+    public async Task The_chosen_server_stops_and_starts_again_on_the_same_port(string server, string commandLine)
     {
-        using var temp = new TempDirectory();
         var ct = TestContext.Current.CancellationToken;
-        await using var redis = await Infrastructure.ProvisionRedisAsync(new() { DataDirectory = temp.Path, UseContainers = false }, ct, flavor);
-        var port = int.Parse(redis.ConnectionString.Split(':')[1], CultureInfo.InvariantCulture);
+        await using var run = await AppHostRun.StartAsync(
+            settings: new Dictionary<string, string?> { ["AppHost:Redis"] = server },
+            keep: new HashSet<string> { PlatformDatastores.Redis },
+            ct: ct);
+        var connectionString = await run.ConnectionStringAsync(PlatformDatastores.Redis, ct);
+        var port = Probes.Port(connectionString);
+        var pid = run.ProcessId(PlatformDatastores.Redis);
 
-        Assert.Equal(expectedFlavor, redis.Flavor);
-        Assert.StartsWith("local:", redis.Source, StringComparison.Ordinal);
-        Assert.True(await RespPing.AnswersAsync(port, ct));
+        Assert.StartsWith("127.0.0.1:", connectionString, StringComparison.Ordinal);
+        Assert.Contains(commandLine, Probes.CommandLine(pid), StringComparison.Ordinal);
+        Assert.True(await Probes.RedisAnswersAsync(port, ct));
 
-        await redis.StopAsync();
-        Assert.False(await RespPing.AnswersAsync(port, ct));
+        await run.StopAsync(PlatformDatastores.Redis, ct);
+        Assert.False(Probes.IsAlive(pid), $"{server} (pid {pid}) still runs after stop");
+        Assert.False(await Probes.RedisAnswersAsync(port, ct));
 
-        await redis.StartAsync();
-        Assert.True(await RespPing.AnswersAsync(port, ct));
-    }
-
-    [Fact]
-    public async Task Server_is_stopped_on_dispose()
-    {
-        using var temp = new TempDirectory();
-        var ct = TestContext.Current.CancellationToken;
-        var redis = await Infrastructure.ProvisionRedisAsync(new() { DataDirectory = temp.Path, UseContainers = false }, ct, RedisFlavor.RedisServer);
-        var port = int.Parse(redis.ConnectionString.Split(':')[1], CultureInfo.InvariantCulture);
-
-        await redis.DisposeAsync();
-
-        Assert.False(await RespPing.AnswersAsync(port, ct));
+        await run.StartAsync(PlatformDatastores.Redis, ct);
+        Assert.Equal(connectionString, await run.ConnectionStringAsync(PlatformDatastores.Redis, ct));
+        Assert.NotEqual(pid, run.ProcessId(PlatformDatastores.Redis));
+        Assert.True(await Probes.RedisAnswersAsync(port, ct));
     }
 }

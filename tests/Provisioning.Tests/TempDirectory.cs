@@ -1,8 +1,15 @@
 namespace Platform.Provisioning.Tests;
 
+/// <summary>A fresh folder under the temp directory, deleted on dispose (the postgres user may pass through it).</summary>
 internal sealed class TempDirectory : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("provisioning-tests-").FullName;
+    public TempDirectory()
+    {
+        Path = Directory.CreateTempSubdirectory("provisioning-tests-").FullName;
+        File.SetUnixFileMode(Path, File.GetUnixFileMode(Path) | UnixFileMode.OtherExecute);
+    }
+
+    public string Path { get; }
 
     public void Dispose()
     {
@@ -10,7 +17,7 @@ internal sealed class TempDirectory : IDisposable
         {
             Directory.Delete(Path, recursive: true);
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
         }
     }

@@ -1,4 +1,6 @@
+using System.Globalization;
 using Platform.Provisioning;
+using Platform.Testing;
 using StackExchange.Redis;
 
 namespace Platform.RateLimiting.Tests;
@@ -9,22 +11,27 @@ public sealed class GarnetRateLimitTests(GarnetServer garnet) : RateLimitScenari
     protected override IConnectionMultiplexer Redis => garnet.Connection;
 }
 
+/// <summary>The AppHost's <c>redis</c> resource alone, run from garnet-server (<c>AppHost:Redis=garnet</c>).</summary>
 public sealed class GarnetServer : IAsyncLifetime
 {
-    private readonly DirectoryInfo _dataDirectory = Directory.CreateTempSubdirectory("ratelimit-garnet-");
-    private RedisResource? _server;
+    private AppHostRun? _server;
     private ConnectionMultiplexer? _connection;
 
     public IConnectionMultiplexer Connection => _connection ?? throw new InvalidOperationException("Not started.");
 
     public async ValueTask InitializeAsync()
     {
-        _server = await Infrastructure.ProvisionRedisAsync(
-            new ProvisioningOptions { DataDirectory = _dataDirectory.FullName, UseContainers = false },
-            TestContext.Current.CancellationToken,
-            RedisFlavor.Garnet);
-        Assert.Equal("garnet", _server.Flavor);
-        _connection = await TestRedis.ConnectAsync(_server.ConnectionString);
+        var ct = TestContext.Current.CancellationToken;
+        _server = await AppHostRun.StartAsync(
+            settings: new Dictionary<string, string?> { ["AppHost:Redis"] = DatastoreOptions.Garnet },
+            keep: new HashSet<string> { PlatformDatastores.Redis },
+            ct: ct);
+
+        // The scenarios would pass on redis-server too; make sure garnet is what answers.
+        var pid = _server.ProcessId(PlatformDatastores.Redis).ToString(CultureInfo.InvariantCulture);
+        var commandLine = (await File.ReadAllTextAsync($"/proc/{pid}/cmdline", ct)).Replace('\0', ' ');
+        Assert.Contains("GarnetServer.dll", commandLine, StringComparison.Ordinal);
+        _connection = await TestRedis.ConnectAsync(await _server.ConnectionStringAsync(PlatformDatastores.Redis, ct));
     }
 
     public async ValueTask DisposeAsync()
@@ -38,7 +45,5 @@ public sealed class GarnetServer : IAsyncLifetime
         {
             await _server.DisposeAsync();
         }
-
-        _dataDirectory.Delete(recursive: true);
     }
 }

@@ -1,28 +1,30 @@
 using Microsoft.Extensions.Time.Testing;
 using Platform.Provisioning;
-using StackExchange.Redis;
 using Platform.Testing;
+using StackExchange.Redis;
 
 namespace Platform.RateLimiting.Tests;
 
 /// <summary>
-/// Failure drills on a Redis of this class's own: stopping the shared fixture's server would break tests running in parallel.
+/// Failure drills on a Redis of this class's own (the AppHost's <c>redis</c> resource alone, run from redis-server):
+/// stopping the shared fixture's server would break tests running in parallel. Stop and start are the resource's
+/// commands, as an operator would use them from the dashboard; the port stays, so clients reconnect on their own.
 /// </summary>
 public sealed class RedisFailureTests : IAsyncLifetime
 {
     private static readonly TimeSpan Cooldown = TimeSpan.FromSeconds(30);
-    private readonly DirectoryInfo _dataDirectory = Directory.CreateTempSubdirectory("ratelimit-failure-");
     private readonly FakeTimeProvider _clock = new();
-    private RedisResource? _server;
+    private AppHostRun? _server;
     private ConnectionMultiplexer? _redis;
 
     public async ValueTask InitializeAsync()
     {
-        _server = await Infrastructure.ProvisionRedisAsync(
-            new ProvisioningOptions { DataDirectory = _dataDirectory.FullName, UseContainers = false },
-            TestContext.Current.CancellationToken,
-            RedisFlavor.RedisServer);
-        _redis = await TestRedis.ConnectAsync(_server.ConnectionString);
+        var ct = TestContext.Current.CancellationToken;
+        _server = await AppHostRun.StartAsync(
+            settings: new Dictionary<string, string?> { ["AppHost:Redis"] = DatastoreOptions.RedisServerBinary },
+            keep: new HashSet<string> { PlatformDatastores.Redis },
+            ct: ct);
+        _redis = await TestRedis.ConnectAsync(await _server.ConnectionStringAsync(PlatformDatastores.Redis, ct));
     }
 
     public async ValueTask DisposeAsync()
@@ -36,8 +38,6 @@ public sealed class RedisFailureTests : IAsyncLifetime
         {
             await _server.DisposeAsync();
         }
-
-        _dataDirectory.Delete(recursive: true);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class RedisFailureTests : IAsyncLifetime
         var ct = TestContext.Current.CancellationToken;
         Assert.False((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsLocalFallback);
 
-        await _server!.StopAsync();
+        await _server!.StopAsync(PlatformDatastores.Redis, ct);
 
         var unavailable = await limiter.AcquireAsync(TestRedis.Request(tenant, closed, key: "closed"), ct);
         Assert.Equal(RateLimitOutcome.Unavailable, unavailable.Outcome);
@@ -67,7 +67,7 @@ public sealed class RedisFailureTests : IAsyncLifetime
         Assert.All(local, d => Assert.True(d.IsLocalFallback));
         Assert.Equal([true, true, true, false], local.Select(d => d.IsAllowed));
 
-        await _server.StartAsync();
+        await _server.StartAsync(PlatformDatastores.Redis, ct);
         await Poll.UntilAsync(async () => _redis!.IsConnected && await PingsAsync(), TimeSpan.FromSeconds(15), "Redis answers again", TimeSpan.FromMilliseconds(50));
 
         // The circuit is open: Redis is skipped until the cooldown has passed, even though it is back.
@@ -103,7 +103,7 @@ public sealed class RedisFailureTests : IAsyncLifetime
         Assert.True((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsAllowed);
         Assert.Empty(changes);
 
-        await _server!.StopAsync();
+        await _server!.StopAsync(PlatformDatastores.Redis, ct);
         // Many requests in both modes, before and after the circuit opens: still one report per mode.
         for (var i = 0; i < 5; i++)
         {
@@ -116,7 +116,7 @@ public sealed class RedisFailureTests : IAsyncLifetime
             c => Assert.Equal(RedisFailureMode.FailClosed, Assert.IsType<RedisUnavailable>(c).Mode));
         Assert.All(changes, c => Assert.Equal("connection", ((RedisUnavailable)c).Cause));
 
-        await _server.StartAsync();
+        await _server.StartAsync(PlatformDatastores.Redis, ct);
         await Poll.UntilAsync(async () => _redis!.IsConnected && await PingsAsync(), TimeSpan.FromSeconds(15), "Redis answers again", TimeSpan.FromMilliseconds(50));
         _clock.Advance(Cooldown);
         Assert.False((await limiter.AcquireAsync(TestRedis.Request(tenant, open), ct)).IsLocalFallback);
@@ -138,9 +138,9 @@ public sealed class RedisFailureTests : IAsyncLifetime
         var policy = new RateLimitPolicy { ConcurrencyPerKey = new ConcurrencyLimit(1, TimeSpan.FromMinutes(1)) };
         var ct = TestContext.Current.CancellationToken;
 
-        await _server!.StopAsync();
+        await _server!.StopAsync(PlatformDatastores.Redis, ct);
         var decision = await limiter.AcquireAsync(TestRedis.Request(TestRedis.NewTenant(), policy), ct);
-        await _server.StartAsync();
+        await _server.StartAsync(PlatformDatastores.Redis, ct);
 
         Assert.True(decision.IsAllowed);
         Assert.True(decision.IsLocalFallback);
