@@ -58,8 +58,8 @@ public static class CritterStackExtensions
 
         builder.Services.CritterStackDefaults(defaults =>
         {
-            // No runtime compiler is available here (WolverineFx.RuntimeCompilation is not served):
-            // handler code is generated with `dotnet run -- codegen write` and committed.
+            // Handler code is generated with `dotnet run -- codegen write` and committed, so a start compiles nothing
+            // (docs/decisions/0002-static-wolverine-codegen.md).
             defaults.Development.GeneratedCodeMode = TypeLoadMode.Static;
             defaults.Production.GeneratedCodeMode = TypeLoadMode.Static;
             defaults.Development.ResourceAutoCreate = AutoCreate.CreateOrUpdate;
