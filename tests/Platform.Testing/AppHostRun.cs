@@ -94,14 +94,29 @@ public sealed class AppHostRun : IAsyncDisposable
         await _app.GetConnectionStringAsync(resource, ct).ConfigureAwait(false)
             ?? throw new InvalidOperationException($"{resource} has no connection string.");
 
-    /// <summary>Stops a resource as an operator would from the dashboard (SIGTERM, then SIGKILL after DCP's grace).</summary>
-    public Task StopAsync(string resource, CancellationToken ct = default) => CommandAsync(resource, KnownResourceCommands.StopCommand, ct);
+    /// <summary>
+    /// Stops a resource as an operator would from the dashboard (SIGTERM, then SIGKILL after DCP's grace), and returns
+    /// once its state says so.
+    /// </summary>
+    public async Task StopAsync(string resource, CancellationToken ct = default)
+    {
+        await CommandAsync(resource, KnownResourceCommands.StopCommand, ct).ConfigureAwait(false);
+
+        // The command returns when DCP has stopped the process, which may be before the state shows it. A start issued
+        // before then would see the late "Finished" arrive after its own "Starting".
+        await _app.ResourceNotifications.WaitForResourceAsync(resource, e => e.Snapshot.State?.Text is "Finished" or "Exited", ct).ConfigureAwait(false);
+    }
 
     /// <summary>Starts a stopped (or killed) resource again, same port, same settings, and waits until it is healthy.</summary>
     public async Task StartAsync(string resource, CancellationToken ct = default)
     {
         await CommandAsync(resource, KnownResourceCommands.StartCommand, ct).ConfigureAwait(false);
-        await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, ct).ConfigureAwait(false);
+
+        // Starting deletes the stopped executable, and DCP may report that deletion (as "Finished") after the new one is
+        // "Starting": not a failure to start, so keep waiting until it is healthy (the test host's default gives up).
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(StartupLimit);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable, limit.Token).ConfigureAwait(false);
     }
 
     /// <summary>SIGKILL, as a crash ends a process: no draining, no flushing. Returns once the process is gone.</summary>
