@@ -28,6 +28,30 @@ public static class PlatformServices
             });
 
     /// <summary>
+    /// Gives the service the URL of each of <paramref name="services"/> (<c>services__&lt;name&gt;__http__0</c>), its own
+    /// included, as every service had before the AppHost moved onto Aspire: Auth issues tokens for ToolExecution's
+    /// <c>/mcp</c> (the default audience) with its own URL as issuer, and ToolExecution checks both against the same
+    /// variables. Without them <c>/oauth/token</c> answers 400 <c>invalid_target</c>. A run only: a deployment's
+    /// manifests set them (deploy/k8s), and the published Aspire manifest stays as it is.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithServiceUrls(this IResourceBuilder<ProjectResource> service, params IResourceBuilder<ProjectResource>[] services)
+    {
+        if (service.ApplicationBuilder.ExecutionContext.IsRunMode)
+        {
+            service.WithEnvironment(context =>
+            {
+                // A test or bench run may leave some services out (AppHostRun's keep); there is no URL to give for those.
+                foreach (var other in services.Where(s => service.ApplicationBuilder.Resources.Contains(s.Resource)))
+                {
+                    context.EnvironmentVariables[$"services__{other.Resource.Name}__http__0"] = other.GetEndpoint("http");
+                }
+            });
+        }
+
+        return service;
+    }
+
+    /// <summary>
     /// Reached from outside the cluster. Behind an ingress the peer is the ingress controller, so client IPs (allowlists,
     /// per-IP limits) come from X-Forwarded-For; the generated network policies admit only the ingress and platform pods.
     /// </summary>

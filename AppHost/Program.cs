@@ -16,17 +16,22 @@ var auth = builder.AddProject<Projects.Auth>("auth")
     .WithEnvironment("Auth__CurrentPepperVersion", "v1")
     .WithAdminKeyCommand(secrets);
 
-builder.AddProject<Projects.ToolExecution>("tool-execution")
+var toolExecution = builder.AddProject<Projects.ToolExecution>("tool-execution")
     .AsPlatformService(postgres, secrets)
     .AsPublicService()
     .WithReference(redis).WaitFor(redis)
     .WithReference(auth).WaitFor(auth);
 
-builder.AddProject<Projects.Audit>("audit")
+var audit = builder.AddProject<Projects.Audit>("audit")
     .AsPlatformService(postgres, secrets)
     .WithReference(auth).WaitFor(auth)
     .WithCheckpointSigningKey()
     .WithAuditChainCommand(secrets);
+
+foreach (var service in new[] { auth, toolExecution, audit })
+{
+    service.WithServiceUrls(auth, toolExecution, audit);
+}
 
 builder.AddStateFile(datastores.DataDirectory);
 
