@@ -72,7 +72,8 @@ public sealed class AppHostRun : IAsyncDisposable
             limit.CancelAfter(StartupLimit);
             await app.StartAsync(limit.Token).ConfigureAwait(false);
             var model = app.Services.GetRequiredService<DistributedApplicationModel>();
-            await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource)
+            // A resource started only on command (such as each project's hidden rebuilder) never starts by itself.
+            await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource && !r.HasAnnotationOfType<ExplicitStartupAnnotation>())
                 .Select(r => app.ResourceNotifications.WaitForResourceHealthyAsync(r.Name, limit.Token))).ConfigureAwait(false);
             return new AppHostRun(app, data);
         }
