@@ -17,8 +17,8 @@ using Platform.Testing;
 namespace Platform.EndToEnd.Tests;
 
 /// <summary>
-/// Audit is SIGKILLed while it works through a backlog of queued events, then restarted with the same command line
-/// and environment: every event ends up in the chain exactly once, and the chain verifies.
+/// Audit is SIGKILLed while it works through a backlog of queued events, then started again by Aspire with the same
+/// command line and environment: every event ends up in the chain exactly once, and the chain verifies.
 /// </summary>
 public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<RunningPlatform>
 {
@@ -34,24 +34,21 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
     {
         var ct = TestContext.Current.CancellationToken;
         var started = Stopwatch.StartNew();
-        var original = ServiceProcess.Describe(platform.Services["audit"].ProcessId);
 
         // The fixture's Audit goes first, so the events pile up as a backlog.
-        await ServiceProcess.KillAsync(platform.Services["audit"].ProcessId);
+        await platform.KillAsync(RunningPlatform.Audit, ct);
         var tenant = "crash-" + Guid.NewGuid().ToString("N")[..8];
         var published = await PublishAsync(tenant, ct);
 
-        long atKill;
-        await using (var first = ServiceProcess.Start(original))
-        {
-            await UntilAsync(async () => await CountAsync(tenant, ct) >= Events / 4, TimeSpan.FromSeconds(90), "the restarted Audit did not get through a quarter of the backlog", first, ct);
-            await ServiceProcess.KillAsync(first.Id);
-            atKill = await CountAsync(tenant, ct);
-        }
+        // Aspire starts it again with the same command line, environment and port; it is killed a quarter of the way in.
+        var first = await platform.RestartAsync(RunningPlatform.Audit, ct);
+        await UntilAsync(async () => await CountAsync(tenant, ct) >= Events / 4, TimeSpan.FromSeconds(90), "the restarted Audit did not get through a quarter of the backlog", first, ct);
+        await platform.KillAsync(RunningPlatform.Audit, ct);
+        var atKill = await CountAsync(tenant, ct);
 
         Assert.InRange(atKill, 1, Events - 1);
 
-        await using var second = ServiceProcess.Start(original);
+        var second = await platform.RestartAsync(RunningPlatform.Audit, ct);
         await UntilAsync(async () => await CountAsync(tenant, ct) >= Events, TimeSpan.FromSeconds(60 + Events / 50), "not every event reached the chain", second, ct);
 
         await using (var connection = new NpgsqlConnection(platform.PostgresConnectionString))
@@ -71,8 +68,7 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
             Assert.Equal(published.Order(), recorded.Order());
         }
 
-        using var audit = new HttpClient { BaseAddress = second.Url };
-        audit.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", platform.AdminKey);
+        using var audit = platform.Client(RunningPlatform.Audit, platform.AdminKey);
         var report = await audit.GetFromJsonAsync<JsonElement>("/audit/verify", ct);
         Assert.True(report.GetProperty("ok").GetBoolean(), report.ToString());
         Assert.True(report.GetProperty("checked").GetInt64() >= Events);
@@ -131,7 +127,8 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
         return (long)(await count.ExecuteScalarAsync(ct))!;
     }
 
-    private async Task UntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what, ServiceProcess process, CancellationToken ct)
+    /// <summary>Waits for <paramref name="condition"/> while Audit's process <paramref name="pid"/> runs.</summary>
+    private async Task UntilAsync(Func<Task<bool>> condition, TimeSpan limit, string what, int pid, CancellationToken ct)
     {
         var deadline = Stopwatch.StartNew();
         var progress = new StringBuilder();
@@ -144,7 +141,11 @@ public sealed class AuditCrashTests(RunningPlatform platform) : IClassFixture<Ru
                 progress.AppendLine(CultureInfo.InvariantCulture, $"{deadline.Elapsed.TotalSeconds:0.0} s: {await BacklogAsync(ct)}");
             }
 
-            Assert.True(deadline.Elapsed < limit && !process.HasExited, $"{what} within {limit.TotalSeconds:0} s:\n{progress}\n{process.RecentOutput()}");
+            if (deadline.Elapsed >= limit || !PosixProcess.IsAlive(pid))
+            {
+                Assert.Fail($"{what} within {limit.TotalSeconds:0} s (Audit {(PosixProcess.IsAlive(pid) ? "runs" : "exited")}):\n{progress}\n{platform.RecentLogs(RunningPlatform.Audit)}");
+            }
+
             await Task.Delay(200, ct);
         }
 

@@ -19,13 +19,13 @@ public sealed partial class ObservabilityTests(RunningPlatform platform) : IClas
     {
         var ct = TestContext.Current.CancellationToken;
         await GenerateTrafficAsync(ct);
-        var root = AppHost.Orchestration.RepositoryRoot.Find();
+        var root = Repository.Root;
         var assets = await File.ReadAllTextAsync(Path.Combine(root, "deploy", "observability", "platform-alerts.yml"), ct)
             + await File.ReadAllTextAsync(Path.Combine(root, "deploy", "observability", "grafana-dashboard.json"), ct);
         var named = MetricName().Matches(NotEmittedRules().Replace(YamlComment().Replace(assets, ""), "")).Select(m => m.Value).ToHashSet();
         Assert.Contains("platform_tool_calls_total", named);
 
-        await using var prometheus = await PrometheusServer.StartAsync(platform.Services.Values.Select(s => s.Url), ct);
+        await using var prometheus = await PrometheusServer.StartAsync(platform.Services.Select(platform.Url), ct);
         var missing = await Poll.ValueAsync(
             async () =>
             {

@@ -3,26 +3,19 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Platform.AppHost.Model;
 using Platform.Provisioning;
 using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
 
 /// <summary>
-/// The platform on a PostgreSQL server of its own, which a test stops and starts again (stopping the test run's shared
-/// server would break tests running in parallel).
+/// The platform on the AppHost's own PostgreSQL (its local server resource, in the platform's data folder), which a test
+/// stops and starts again with Aspire's resource commands (stopping the test run's shared server would break tests
+/// running in parallel).
 /// </summary>
-public sealed class PlatformWithStoppablePostgres(PlatformInfrastructure infrastructure)
-    : PlatformWithOwnServer<PostgresResource>(infrastructure, "postgres")
+public sealed class PlatformWithStoppablePostgres(PlatformInfrastructure infrastructure) : RunningPlatform(infrastructure)
 {
-    public PostgresResource Postgres => Server;
-
-    protected override async Task<string> PostgresConnectionStringAsync()
-    {
-        var postgres = await ProvisionAsync(options => Infrastructure.ProvisionPostgresAsync(options, TestContext.Current.CancellationToken));
-        return await postgres.CreateDatabaseAsync("platform_restart", TestContext.Current.CancellationToken);
-    }
+    protected override bool OwnPostgres => true;
 }
 
 /// <summary>
@@ -51,9 +44,9 @@ public sealed class PostgresRestartTests(PlatformWithStoppablePostgres platform)
     {
         var ct = TestContext.Current.CancellationToken;
         var (tenant, key) = await E2E.TenantWithKeyAsync(platform, "enterprise", ct);
-        var processes = platform.Services.Values.Select(s => s.ProcessId).ToList();
+        var processes = platform.Services.Select(platform.ProcessId).ToList();
         // A hang shows up as a timeout here, not as a slow pass.
-        using var mcp = new HttpClient { BaseAddress = platform.Url(PlatformModel.ToolExecution), Timeout = TimeSpan.FromSeconds(15) };
+        using var mcp = new HttpClient { BaseAddress = platform.Url(RunningPlatform.ToolExecution), Timeout = TimeSpan.FromSeconds(15) };
         var clock = Stopwatch.StartNew();
         var answers = new ConcurrentQueue<Answer>();
         var next = 0;
@@ -71,11 +64,11 @@ public sealed class PostgresRestartTests(PlatformWithStoppablePostgres platform)
 
         await Poll.UntilAsync(() => answers.Count(a => a.Echoed) >= 20, Patience, "calls succeed before the outage");
         var stopped = clock.ElapsedMilliseconds;
-        await platform.Postgres.StopAsync();
+        await platform.AppHost.StopAsync(PlatformDatastores.Postgres, ct);
         var down = clock.ElapsedMilliseconds;
         await Poll.UntilAsync(() => answers.Count(a => a.StartedMs > down) >= 20, Patience, "calls are answered during the outage");
         var restarting = clock.ElapsedMilliseconds;
-        await platform.Postgres.StartAsync();
+        await platform.AppHost.StartAsync(PlatformDatastores.Postgres, ct);
         await Poll.UntilAsync(() => answers.Any(a => a.StartedMs > restarting && a.Echoed), Patience, "calls succeed again after PostgreSQL is back");
         await stopCalling.CancelAsync();
         await Task.WhenAll(callers);
@@ -100,7 +93,7 @@ public sealed class PostgresRestartTests(PlatformWithStoppablePostgres platform)
 
         // Nothing answered as a success is missing from the audit chain, or in it twice, and the chain verifies.
         var echoed = answers.Where(a => a.Echoed).Select(a => a.Message).ToHashSet(StringComparer.Ordinal);
-        using var audit = platform.Client(PlatformModel.Audit, platform.AdminKey);
+        using var audit = platform.Client(RunningPlatform.Audit, platform.AdminKey);
         Dictionary<string, int> recorded = [];
         await Poll.UntilAsync(async () => echoed.All((recorded = await E2E.AuditedMessagesAsync(audit, tenant, ct)).ContainsKey), Patience, "every answered call is audited");
         Assert.All(echoed, m => Assert.Equal(1, recorded[m]));

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Platform.AppHost.Model;
 using Platform.Provisioning;
 using Platform.Testing;
 using StackExchange.Redis;
@@ -9,22 +8,18 @@ using StackExchange.Redis;
 namespace Platform.EndToEnd.Tests;
 
 /// <summary>
-/// The platform on a Redis of its own, which a test stops and starts again (stopping the test run's shared Redis would
-/// break tests running in parallel). Two ToolExecution processes: the AppHost's fails open, the second fails closed.
+/// The platform on the AppHost's own Redis (its local redis-server resource), which a test stops and starts again with
+/// Aspire's resource commands (stopping the test run's shared Redis would break tests running in parallel). Two
+/// ToolExecution processes: the AppHost's fails open, the second (another project resource) fails closed.
 /// </summary>
-public sealed class PlatformWithStoppableRedis(PlatformInfrastructure infrastructure)
-    : PlatformWithOwnServer<RedisResource>(infrastructure, "redis")
+public sealed class PlatformWithStoppableRedis(PlatformInfrastructure infrastructure) : RunningPlatform(infrastructure)
 {
-    public const string FailOpenReplica = PlatformModel.ToolExecution;
+    public const string FailOpenReplica = ToolExecution;
     public const string FailClosedReplica = "tool-execution-fail-closed";
 
-    public RedisResource Redis => Server;
+    protected override bool OwnRedis => true;
 
-    protected override IReadOnlyList<ServiceResource> ServiceModel { get; } =
-    [
-        .. PlatformModel.Services,
-        PlatformModel.Services.Single(s => s.Name == PlatformModel.ToolExecution) with { Name = FailClosedReplica },
-    ];
+    protected override IReadOnlyList<string> ToolExecutionReplicas { get; } = [FailClosedReplica];
 
     /// <summary>A plan small enough to exhaust in a few calls, to show that both processes share one budget again.</summary>
     public const string SmallPlan = "drill";
@@ -40,10 +35,6 @@ public sealed class PlatformWithStoppableRedis(PlatformInfrastructure infrastruc
             [FailOpenReplica] = new Dictionary<string, string> { ["RateLimits__OnRedisFailure"] = "FailOpen" },
             [FailClosedReplica] = new Dictionary<string, string> { ["RateLimits__OnRedisFailure"] = "FailClosed" },
         };
-
-    protected override async Task<string> RedisConnectionStringAsync() =>
-        (await ProvisionAsync(options => Infrastructure.ProvisionRedisAsync(options, TestContext.Current.CancellationToken, RedisFlavor.RedisServer)))
-        .ConnectionString;
 }
 
 public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : IClassFixture<PlatformWithStoppableRedis>
@@ -55,13 +46,13 @@ public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : ICla
         var (_, key) = await E2E.TenantWithKeyAsync(platform, null, ct);
         using var failOpen = platform.Client(PlatformWithStoppableRedis.FailOpenReplica, null);
         using var failClosed = platform.Client(PlatformWithStoppableRedis.FailClosedReplica, null);
-        using var audit = platform.Client(PlatformModel.Audit, platform.AdminKey);
+        using var audit = platform.Client(RunningPlatform.Audit, platform.AdminKey);
         var openNode = Node(PlatformWithStoppableRedis.FailOpenReplica);
         var closedNode = Node(PlatformWithStoppableRedis.FailClosedReplica);
         Assert.Equal(HttpStatusCode.OK, (await E2E.PostAsync(failOpen, key, E2E.EchoCall(1), ct)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await E2E.PostAsync(failClosed, key, E2E.EchoCall(2), ct)).StatusCode);
 
-        await platform.Redis.StopAsync();
+        await platform.AppHost.StopAsync(PlatformDatastores.Redis, ct);
 
         for (var i = 0; i < 5; i++)
         {
@@ -80,7 +71,7 @@ public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : ICla
         // open (its default): the guess is still looked up, and refused as unknown.
         Assert.Equal(HttpStatusCode.Unauthorized, (await E2E.PostAsync(failClosed, "mcp_test_" + Guid.NewGuid().ToString("N"), E2E.EchoCall(9), ct)).StatusCode);
 
-        await platform.Redis.StartAsync();
+        await platform.AppHost.StartAsync(PlatformDatastores.Redis, ct);
 
         // Both processes find Redis again on their own (circuit cooldown, then one probe): the fail-closed one admits
         // again, which it can only do with Redis, and each reports its recovery once.
@@ -117,7 +108,7 @@ public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : ICla
         }
 
         Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
-        await using var redis = await ConnectionMultiplexer.ConnectAsync(platform.Redis.ConnectionString);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(platform.RedisConnectionString);
         var budget = new List<RedisKey>();
         await foreach (var k in redis.GetServers()[0].KeysAsync(pattern: $"rl:gcra:{{t:{smallTenant}}}:key:*"))
         {
@@ -131,7 +122,7 @@ public sealed class RedisOutageTests(PlatformWithStoppableRedis platform) : ICla
     }
 
     /// <summary>How ToolExecution names itself in these events: host name and process id.</summary>
-    private string Node(string service) => $"node:{Environment.MachineName}/{platform.Services[service].ProcessId}";
+    private string Node(string service) => $"node:{Environment.MachineName}/{platform.ProcessId(service)}";
 
     private static string Target(JsonElement record) => record.GetProperty("target").GetString()!;
 

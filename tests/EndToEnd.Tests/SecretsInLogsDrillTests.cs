@@ -10,7 +10,6 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Platform.AppHost.Model;
 using Platform.Authentication;
 using Platform.Testing;
 
@@ -44,7 +43,7 @@ public sealed class SecretsInLogsDrillTests(VerbosePlatform platform) : IClassFi
         var ct = TestContext.Current.CancellationToken;
         var secrets = new List<(string What, string Value)> { ("bootstrap admin key", platform.AdminKey), ("service key", platform.ServiceKey) };
         await using var receiver = await WebhookReceiver.StartAsync(ct);
-        using var auth = platform.Client(PlatformModel.Auth, platform.AdminKey);
+        using var auth = platform.Client(RunningPlatform.Auth, platform.AdminKey);
         var tenant = "logscan" + Guid.NewGuid().ToString("N")[..8];
         (await auth.PostAsJsonAsync("/admin/tenants", new { id = tenant, name = "Log scan" }, ct)).EnsureSuccessStatusCode();
 
@@ -54,15 +53,15 @@ public sealed class SecretsInLogsDrillTests(VerbosePlatform platform) : IClassFi
         secrets.Add(("caller key", caller));
 
         // A webhook for the tenant: its secret is shown once, and every delivery is signed with it.
-        using var audit = platform.Client(PlatformModel.Audit, tenantAdmin);
+        using var audit = platform.Client(RunningPlatform.Audit, tenantAdmin);
         var webhook = await (await audit.PostAsJsonAsync("/audit/webhooks", new { url = receiver.Url, events = new[] { "*" } }, ct))
             .EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>(ct);
         secrets.Add(("webhook secret", webhook.GetProperty("secret").GetString()!));
 
         // The right ways: the key, then an access token obtained with it.
-        using var mcp = new HttpClient { BaseAddress = platform.Url(PlatformModel.ToolExecution) };
+        using var mcp = new HttpClient { BaseAddress = platform.Url(RunningPlatform.ToolExecution) };
         Assert.Equal(HttpStatusCode.OK, (await E2E.PostAsync(mcp, caller, EchoWith("password: hunter2 " + caller), ct)).StatusCode);
-        using var anonymousAuth = platform.Client(PlatformModel.Auth, null);
+        using var anonymousAuth = platform.Client(RunningPlatform.Auth, null);
         var token = (await (await anonymousAuth.PostAsync("/oauth/token", new FormUrlEncodedContent(new Dictionary<string, string>
         {
             ["grant_type"] = "client_credentials",
@@ -114,15 +113,17 @@ public sealed class SecretsInLogsDrillTests(VerbosePlatform platform) : IClassFi
         var delivery = await receiver.FirstDeliveryAsync(TimeSpan.FromSeconds(60));
         secrets.Add(("webhook signature", delivery.Signature));
 
-        // Every line any service wrote during the run. The AppHost's own lines are excluded: it prints the bootstrap
-        // admin key once, on purpose, for the operator who started it.
-        var serviceLogs = string.Join('\n', platform.Output.ToString().Split('\n')
-            .Where(l => l.StartsWith('[') && !l.StartsWith("[apphost]", StringComparison.Ordinal)));
-        Assert.True(serviceLogs.Length > 10_000, "the scan needs the services' logs");
-        var hits = secrets.Where(s => serviceLogs.Contains(s.Value, StringComparison.Ordinal)).Select(s => s.What).ToList();
+        // Every line each service wrote during the run, as Aspire collected it from the processes' consoles. The
+        // AppHost's own output is not among them: it prints the bootstrap admin key once, on purpose, for the operator
+        // who started it.
+        var logs = await platform.ServiceLogsAsync(ct);
+        Assert.Equal([RunningPlatform.Audit, RunningPlatform.Auth, RunningPlatform.ToolExecution], logs.Keys.Order(StringComparer.Ordinal));
+        Assert.All(logs, log => Assert.False(string.IsNullOrWhiteSpace(log.Value), $"{log.Key} logged nothing"));
+        Assert.True(logs.Values.Sum(l => l.Length) > 10_000, "the scan needs the services' logs");
+        var hits = (from log in logs from secret in secrets where log.Value.Contains(secret.Value, StringComparison.Ordinal) select $"{secret.What} in {log.Key}").ToList();
         Assert.True(hits.Count == 0, "found in the logs: " + string.Join(", ", hits));
         // Keys are also looked for without their public prefix and id, in case a log printed only the secret part.
-        Assert.All(new[] { caller, rotatedKey, tenantAdmin }, key => Assert.DoesNotContain(key[^40..], serviceLogs, StringComparison.Ordinal));
+        Assert.All(logs, log => Assert.All(new[] { caller, rotatedKey, tenantAdmin }, key => Assert.DoesNotContain(key[^40..], log.Value, StringComparison.Ordinal)));
     }
 
     private static async Task<(string Key, string Id)> IssueAsync(HttpClient auth, string tenant, object request, CancellationToken ct)

@@ -4,13 +4,14 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Platform.Provisioning.Processes;
 using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
 
 /// <summary>
-/// ToolExecution is SIGKILLed while 16 callers keep calling, then restarted with the same command line and
-/// environment: every call that got an answer is in the audit chain exactly once, and the chain verifies. A call is
+/// ToolExecution is SIGKILLed while 16 callers keep calling, then started again by Aspire with the same command line
+/// and environment: every call that got an answer is in the audit chain exactly once, and the chain verifies. A call is
 /// committed (its stream and its audit message) before its answer is written, so the kill can only lose calls
 /// nobody got an answer for.
 /// </summary>
@@ -24,13 +25,11 @@ public sealed class ToolExecutionCrashTests(RunningPlatform platform) : IClassFi
         var ct = TestContext.Current.CancellationToken;
         var tenant = "tecrash-" + Guid.NewGuid().ToString("N")[..8];
         var key = await KeyAsync(tenant, ct);
-        var toolExecution = platform.Services["tool-execution"];
-        var original = ServiceProcess.Describe(toolExecution.ProcessId);
 
         var answered = new ConcurrentBag<string>();
         var next = 0;
         using var stopCalling = new CancellationTokenSource();
-        using var http = new HttpClient { BaseAddress = toolExecution.Url };
+        using var http = platform.Client(RunningPlatform.ToolExecution, null);
         var callers = Enumerable.Range(0, Callers).Select(_ => Task.Run(async () =>
         {
             while (!stopCalling.IsCancellationRequested)
@@ -49,21 +48,21 @@ public sealed class ToolExecutionCrashTests(RunningPlatform platform) : IClassFi
             await Task.Delay(20, ct);
         }
 
-        await ServiceProcess.KillAsync(toolExecution.ProcessId);
+        await platform.KillAsync(RunningPlatform.ToolExecution, ct);
         await stopCalling.CancelAsync();
         await Task.WhenAll(callers);
         var answeredBeforeKill = answered.ToHashSet(StringComparer.Ordinal);
         Assert.True(answeredBeforeKill.Count >= 150, $"only {answeredBeforeKill.Count} calls were answered before the kill");
 
         // The restarted node finds the dead one stale and sends the outbox messages it left behind.
-        await using var restarted = ServiceProcess.Start(original);
+        var restarted = await platform.RestartAsync(RunningPlatform.ToolExecution, ct);
         using var audit = platform.Client("audit", platform.AdminKey);
         var sinceRestart = Stopwatch.StartNew();
         var recorded = await Poll.ValueAsync(() => E2E.AuditedMessagesAsync(audit, tenant, ct),
-            seen => answeredBeforeKill.All(seen.ContainsKey) || restarted.HasExited, TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
+            seen => answeredBeforeKill.All(seen.ContainsKey) || !PosixProcess.IsAlive(restarted), TimeSpan.FromSeconds(90), TimeSpan.FromMilliseconds(250));
 
         var missing = answeredBeforeKill.Where(m => !recorded.ContainsKey(m)).ToList();
-        Assert.True(missing.Count == 0, $"{missing.Count} of {answeredBeforeKill.Count} answered calls have no audit record, e.g. {string.Join(", ", missing.Take(5))}\n{restarted.RecentOutput()}");
+        Assert.True(missing.Count == 0, $"{missing.Count} of {answeredBeforeKill.Count} answered calls have no audit record, e.g. {string.Join(", ", missing.Take(5))}\n{platform.RecentLogs(RunningPlatform.ToolExecution)}");
         Assert.All(answeredBeforeKill, m => Assert.Equal(1, recorded[m]));
 
         var report = await audit.GetFromJsonAsync<JsonElement>("/audit/verify", ct);

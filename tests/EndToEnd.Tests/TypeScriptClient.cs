@@ -1,12 +1,11 @@
 using Platform.Provisioning;
-using Platform.Testing;
 
 namespace Platform.EndToEnd.Tests;
 
 /// <summary>Runs <c>clients/ts-client.mjs</c> (the official MCP TypeScript SDK) with node, installing the SDK on first use.</summary>
 internal static class TypeScriptClient
 {
-    public static string Directory => Path.Combine(Platform.AppHost.Orchestration.RepositoryRoot.Find(), "tests", "EndToEnd.Tests", "clients");
+    public static string Directory => Path.Combine(Repository.Root, "tests", "EndToEnd.Tests", "clients");
 
     public static async Task<string> RunAsync(IReadOnlyDictionary<string, string> environment, CancellationToken ct)
     {
