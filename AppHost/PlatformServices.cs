@@ -91,11 +91,7 @@ public static class PlatformServices
         {
             Method = HttpMethod.Get,
             IconName = "ShieldCheckmark",
-            PrepareRequest = async request =>
-            {
-                var key = await secrets.AdminKey.Resource.GetValueAsync(request.CancellationToken).ConfigureAwait(false);
-                request.Request.Headers.Authorization = new("Bearer", key);
-            },
+            PrepareRequest = AsAdmin(secrets),
             GetCommandResult = async result =>
             {
                 var body = await result.Response.Content.ReadAsStringAsync(result.CancellationToken).ConfigureAwait(false);
@@ -104,4 +100,30 @@ public static class PlatformServices
                     : CommandResults.Failure($"The audit chain does not verify ({(int)result.Response.StatusCode}).", body, CommandResultFormat.Json);
             },
         });
+
+    /// <summary>
+    /// Runs <c>POST /admin/signing-keys/rotate</c> with the admin key: new access tokens are signed with a new key, and
+    /// tokens signed with the old one keep validating (the JWKS lists both) until they expire.
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithSigningKeyRotationCommand(this IResourceBuilder<ProjectResource> auth, PlatformSecrets secrets) =>
+        auth.WithHttpCommand("/admin/signing-keys/rotate", "Rotate the token signing key", commandName: "rotate-signing-key", commandOptions: new HttpCommandOptions
+        {
+            Method = HttpMethod.Post,
+            IconName = "ArrowSync",
+            ConfirmationMessage = "Sign new access tokens with a new key? Tokens signed with the current key stay valid until they expire.",
+            PrepareRequest = AsAdmin(secrets),
+            GetCommandResult = async result =>
+            {
+                var body = await result.Response.Content.ReadAsStringAsync(result.CancellationToken).ConfigureAwait(false);
+                return result.Response.IsSuccessStatusCode
+                    ? CommandResults.Success("New access tokens are signed with the new key.", body, CommandResultFormat.Json, displayImmediately: true)
+                    : CommandResults.Failure($"The signing key was not rotated ({(int)result.Response.StatusCode}).", body, CommandResultFormat.Json);
+            },
+        });
+
+    private static Func<HttpCommandRequestContext, Task> AsAdmin(PlatformSecrets secrets) => async request =>
+    {
+        var key = await secrets.AdminKey.Resource.GetValueAsync(request.CancellationToken).ConfigureAwait(false);
+        request.Request.Headers.Authorization = new("Bearer", key);
+    };
 }

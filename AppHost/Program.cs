@@ -14,7 +14,8 @@ var auth = builder.AddProject<Projects.Auth>("auth")
     .WithEnvironment("Auth__BootstrapAdminKey", secrets.AdminKey)
     .WithEnvironment("Auth__Peppers__v1", secrets.Pepper)
     .WithEnvironment("Auth__CurrentPepperVersion", "v1")
-    .WithAdminKeyCommand(secrets);
+    .WithAdminKeyCommand(secrets)
+    .WithSigningKeyRotationCommand(secrets);
 
 var toolExecution = builder.AddProject<Projects.ToolExecution>("tool-execution")
     .AsPlatformService(postgres, secrets)

@@ -102,10 +102,33 @@ public sealed partial class RunningPlatformTests(RunningPlatform platform) : ICl
     }
 
     [Fact]
+    public async Task The_rotate_signing_key_command_publishes_a_new_key_beside_the_old_one()
+    {
+        using var http = new HttpClient { BaseAddress = Run.Url("auth") };
+        var before = await KeyIdsAsync(http);
+
+        var rotated = await Run.Services.GetRequiredService<ResourceCommandService>()
+            .ExecuteCommandAsync("auth", "rotate-signing-key", TestContext.Current.CancellationToken);
+        var after = await KeyIdsAsync(http);
+
+        Assert.True(rotated.Success, $"{rotated.Message}: {rotated.Data?.Value}");
+        using var answer = JsonDocument.Parse(rotated.Data!.Value);
+        var newKey = answer.RootElement.GetProperty("kid").GetString();
+        Assert.DoesNotContain(newKey, before);
+        Assert.Contains(newKey, after);
+        Assert.All(before, kid => Assert.Contains(kid, after));
+    }
+
+    private static async Task<List<string?>> KeyIdsAsync(HttpClient http)
+    {
+        using var jwks = JsonDocument.Parse(await http.GetStringAsync(new Uri("/.well-known/jwks.json", UriKind.Relative), TestContext.Current.CancellationToken));
+        return [.. jwks.RootElement.GetProperty("keys").EnumerateArray().Select(key => key.GetProperty("kid").GetString())];
+    }
+
+    [Fact]
     public void Services_get_Aspires_environment_and_only_what_each_needs()
     {
         var environments = Services.ToDictionary(s => s, s => ServiceProcess.Environment(Run.ProcessId(s)));
-        var authUrl = Run.Url("auth").GetLeftPart(UriPartial.Authority);
 
         foreach (var (service, environment) in environments)
         {
@@ -115,13 +138,12 @@ public sealed partial class RunningPlatformTests(RunningPlatform platform) : ICl
             Assert.Equal(Run.ServiceKey, Get(environment, service, "Platform__ServiceKey"));
             Assert.Equal(service == "auth", environment.ContainsKey("Auth__BootstrapAdminKey"));
             Assert.Equal(service == "tool-execution", environment.ContainsKey("ConnectionStrings__redis"));
-            Assert.Equal(service != "auth", environment.ContainsKey("services__auth__http__0"));
+            // Every service knows every service's URL (Auth's default token audience is tool-execution's MCP endpoint).
+            Assert.All(Services, other => Assert.Equal(Run.Url(other).GetLeftPart(UriPartial.Authority), Get(environment, service, $"services__{other}__http__0")));
         }
 
         Assert.Equal(Run.AdminKey, environments["auth"]["Auth__BootstrapAdminKey"]);
         Assert.Equal(platform.RedisConnectionString, environments["tool-execution"]["ConnectionStrings__redis"]);
-        Assert.Equal(authUrl, environments["tool-execution"]["services__auth__http__0"]);
-        Assert.Equal(authUrl, environments["audit"]["services__auth__http__0"]);
     }
 
     [Fact]
