@@ -34,17 +34,26 @@ public sealed class ConfigurationAndErrorTests
     }
 
     [Fact]
-    public async Task The_AppHost_does_not_start_with_an_unknown_redis_server()
+    public async Task The_AppHost_refuses_an_unknown_redis_server_in_one_line_and_exits_1()
     {
         var ct = TestContext.Current.CancellationToken;
+        var info = new System.Diagnostics.ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Platform.AppHost.dll"));
+        info.ArgumentList.Add("--AppHost:Redis=valkey");
 
-        var error = await Record.ExceptionAsync(() => AppHostRun.StartAsync(
-            settings: new Dictionary<string, string?> { ["AppHost:Redis"] = "valkey" },
-            keep: new HashSet<string> { PlatformDatastores.Redis },
-            ct: ct));
+        using var apphost = System.Diagnostics.Process.Start(info)!;
+        var output = apphost.StandardOutput.ReadToEndAsync(ct);
+        var error = await apphost.StandardError.ReadToEndAsync(ct);
+        await apphost.WaitForExitAsync(ct);
 
-        var cause = Assert.IsType<InfrastructureUnavailableException>(Innermost(error));
-        Assert.Contains("AppHost:Redis is 'valkey'", cause.Message, StringComparison.Ordinal);
+        Assert.Equal(1, apphost.ExitCode);
+        Assert.Equal(["AppHost:Redis is 'valkey'; use 'redis-server' or 'garnet', or leave it unset."], error.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.DoesNotContain("   at ", await output + error, StringComparison.Ordinal);
     }
 
     [Fact]
