@@ -116,7 +116,9 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
         var auth = builder.CreateResourceBuilder(Resource<ProjectResource>(Auth));
         var toolExecution = builder.CreateResourceBuilder(Resource<ProjectResource>(ToolExecution));
         var audit = builder.CreateResourceBuilder(Resource<ProjectResource>(Audit));
-        builder.AddProject(name, toolExecution.Resource.GetProjectMetadata().ProjectPath)
+        // As Program.cs adds it: a project the AppHost references is built with it, so DCP runs it without building
+        // (added by path, `dotnet run` would build it again under the running services).
+        builder.AddProject<Projects.ToolExecution>(name)
             .AsPlatformService(postgres, secrets)
             .AsPublicService()
             .WithReference(redis).WaitFor(redis)
