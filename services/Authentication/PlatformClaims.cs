@@ -11,6 +11,15 @@ public static class PlatformClaims
     public const string ToolPattern = "tool_pattern";
     public const string CredentialKind = "credential_kind";
 
+    /// <summary>The OAuth client a token was issued to (RFC 9068); for <c>client_credentials</c>, the key id.</summary>
+    public const string ClientId = "client_id";
+
+    /// <summary>The grant (OpenIddict authorization) a person's token belongs to; revoking it kills every token of it.</summary>
+    public const string GrantId = "gid";
+
+    /// <summary><c>person</c> when <c>sub</c> is a member's person id, <c>key</c> when it is an API key id.</summary>
+    public const string SubjectKind = "sub_kind";
+
     public static string? KeyIdOf(this ClaimsPrincipal user) => user.FindFirst(KeyId)?.Value;
 
     public static string? TenantOf(this ClaimsPrincipal user) => user.FindFirst(Tenant)?.Value;
