@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Platform.EndToEnd.Tests;
+namespace Platform.Testing;
 
 /// <summary>
 /// One process as <c>/proc</c> shows it. The start time (clock ticks after boot) tells the process apart from a later
