@@ -11,11 +11,9 @@ namespace Platform.AppHost;
 public sealed record PlatformSecrets(
     IResourceBuilder<ParameterResource> AdminKey,
     IResourceBuilder<ParameterResource> Pepper,
-    IResourceBuilder<ParameterResource> ServiceKey)
+    IResourceBuilder<ParameterResource> ServiceKey,
+    bool AdminKeyIsNew)
 {
-    /// <summary>True when this run made the admin key: the one time it is printed.</summary>
-    public static bool AdminKeyCreatedNow => SecretFiles.CreatedNow.Contains(AdminKeyName);
-
     public const string AdminKeyName = "admin-key";
     public const string PepperName = "pepper";
     public const string ServiceKeyName = "service-key";
@@ -26,11 +24,16 @@ public sealed record PlatformSecrets(
 
 public static class PlatformSecretsExtensions
 {
+    /// <remarks>
+    /// <see cref="PlatformSecrets.AdminKeyIsNew"/> is judged now, before the parameter's value is first read: a run that is
+    /// about to make the admin key is the one time it is printed.
+    /// </remarks>
     public static PlatformSecrets AddPlatformSecrets(this IDistributedApplicationBuilder builder, string dataDirectory) => new(
         builder.AddSecret(PlatformSecrets.AdminKeyName, dataDirectory, () => "mcp_admin_" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)), 43),
         // Auth wants base64 of at least 32 random bytes; 44 generated alphanumerics are valid base64 of 33 bytes.
         builder.AddSecret(PlatformSecrets.PepperName, dataDirectory, () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)), 44),
-        builder.AddSecret(PlatformSecrets.ServiceKeyName, dataDirectory, () => "svc_" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)), 43));
+        builder.AddSecret(PlatformSecrets.ServiceKeyName, dataDirectory, () => "svc_" + Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32)), 43),
+        builder.ExecutionContext.IsRunMode && !File.Exists(PlatformSecrets.AdminKeyFile(dataDirectory)));
 
     private static IResourceBuilder<ParameterResource> AddSecret(
         this IDistributedApplicationBuilder builder, string name, string dataDirectory, Func<string> generate, int generatedLength) =>
@@ -38,16 +41,7 @@ public static class PlatformSecretsExtensions
             ? builder.AddParameter(name, new GenerateParameterDefault { MinLength = generatedLength, Special = false }, secret: true)
             : builder.AddParameter(name, () => LoadOrCreate(Path.Combine(dataDirectory, name), generate), secret: true);
 
-    private static string LoadOrCreate(string path, Func<string> generate) => SecretFiles.LoadOrCreate(path, generate);
-}
-
-internal static class SecretFiles
-{
-    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> Created = new(StringComparer.Ordinal);
-
-    public static ICollection<string> CreatedNow => Created.Keys;
-
-    public static string LoadOrCreate(string path, Func<string> generate)
+    private static string LoadOrCreate(string path, Func<string> generate)
     {
         if (File.Exists(path))
         {
@@ -66,7 +60,6 @@ internal static class SecretFiles
                 UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
             });
             file.Write(System.Text.Encoding.ASCII.GetBytes(value));
-            Created[Path.GetFileName(path)] = true;
             return value;
         }
         catch (IOException) when (File.Exists(path))

@@ -36,7 +36,7 @@ foreach (var service in new[] { auth, toolExecution, audit })
     service.WithServiceUrls(auth, toolExecution, audit);
 }
 
-builder.AddStateFile(dataDirectory);
+builder.AddStateFile(dataDirectory, printAdminKey: secrets.AdminKeyIsNew);
 
 builder.Build().Run();
 return 0;

@@ -15,20 +15,21 @@ public static class StateFile
 {
     public const string FileName = "state.json";
 
-    public static IDistributedApplicationBuilder AddStateFile(this IDistributedApplicationBuilder builder, string dataDirectory)
+    public static IDistributedApplicationBuilder AddStateFile(this IDistributedApplicationBuilder builder, string dataDirectory, bool printAdminKey)
     {
         if (builder.ExecutionContext.IsRunMode)
         {
             builder.Services.AddHostedService(services => new Writer(
                 services.GetRequiredService<DistributedApplicationModel>(),
                 services.GetRequiredService<ResourceNotificationService>(),
-                dataDirectory));
+                dataDirectory,
+                printAdminKey));
         }
 
         return builder;
     }
 
-    private sealed class Writer(DistributedApplicationModel model, ResourceNotificationService notifications, string dataDirectory)
+    private sealed class Writer(DistributedApplicationModel model, ResourceNotificationService notifications, string dataDirectory, bool printAdminKey)
         : BackgroundService
     {
         private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
@@ -96,7 +97,7 @@ public static class StateFile
             var lines = new List<string> { "", "  Platform is ready." };
             lines.AddRange(urls.Select(u => $"    {u.Key.PadRight(width)}  {u.Value}"));
             var keyFile = PlatformSecrets.AdminKeyFile(dataDirectory);
-            lines.Add(PlatformSecrets.AdminKeyCreatedNow
+            lines.Add(printAdminKey
                 ? $"  Bootstrap admin key (shown once, kept in {keyFile}):\n    {File.ReadAllText(keyFile).Trim()}"
                 : $"  Bootstrap admin key: {keyFile}");
             lines.Add($"  State for scripts: {Path}");
