@@ -183,7 +183,7 @@ internal sealed class BenchPlatform : IAsyncDisposable
 
         IResourceBuilder<ProjectResource> Service(string service) => builder.CreateResourceBuilder(Resource<ProjectResource>(service));
 
-        var secrets = new PlatformSecrets(Secret(PlatformSecrets.AdminKeyName), Secret(PlatformSecrets.PepperName), Secret(PlatformSecrets.ServiceKeyName));
+        var secrets = new PlatformSecrets(Secret(PlatformSecrets.AdminKeyName), Secret(PlatformSecrets.PepperName), Secret(PlatformSecrets.ServiceKeyName), AdminKeyIsNew: false);
 
         // The same project metadata as the first one (the AppHost's project reference, build suppressed), so DCP runs the
         // replica from the AppHost's build with `dotnet run --no-build` too; a project added by path would be built again

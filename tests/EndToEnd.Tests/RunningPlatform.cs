@@ -110,7 +110,7 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
     {
         T Resource<T>(string resourceName) where T : IResource => builder.Resources.OfType<T>().Single(r => r.Name == resourceName);
         var parameter = (string parameterName) => builder.CreateResourceBuilder(Resource<ParameterResource>(parameterName));
-        var secrets = new PlatformSecrets(parameter(PlatformSecrets.AdminKeyName), parameter(PlatformSecrets.PepperName), parameter(PlatformSecrets.ServiceKeyName));
+        var secrets = new PlatformSecrets(parameter(PlatformSecrets.AdminKeyName), parameter(PlatformSecrets.PepperName), parameter(PlatformSecrets.ServiceKeyName), AdminKeyIsNew: false);
         var postgres = builder.CreateResourceBuilder(Resource<IResourceWithConnectionString>(PlatformDatastores.Postgres));
         var redis = builder.CreateResourceBuilder(Resource<IResourceWithConnectionString>(PlatformDatastores.Redis));
         var auth = builder.CreateResourceBuilder(Resource<ProjectResource>(Auth));
@@ -226,33 +226,11 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
     public string RecentLogs(string resource, int lines = 40) =>
         string.Join('\n', Logs(resource).Split('\n', StringSplitOptions.RemoveEmptyEntries).TakeLast(lines));
 
-    /// <summary>
-    /// The platform's DCP: the API server this test process started (detached, it watches the test process), found
-    /// above the processes of the platform's resources.
-    /// </summary>
-    public ProcessEntry DcpProcess()
-    {
-        var notifications = AppHost.Services.GetRequiredService<ResourceNotificationService>();
-        var roots = AppHost.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .Select(resource => notifications.TryGetCurrentState(resource.Name, out var state)
-                && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
-                && int.TryParse(pid.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var launcher)
-                && ProcessTable.Ancestors(launcher, stopAt: 1) is { Count: > 0 } ancestors
-                    ? ancestors[^1]
-                    : null)
-            .OfType<ProcessEntry>()
-            .Distinct()
-            .ToList();
-        return roots.Count == 1
-            ? roots[0]
-            : throw new InvalidOperationException($"Expected the processes of the platform's resources under one DCP, found {roots.Count}:\n{string.Join('\n', roots)}");
-    }
+    /// <inheritdoc cref="AppHostRun.DcpProcess"/>
+    public ProcessEntry DcpProcess() => AppHost.DcpProcess();
 
-    /// <summary>
-    /// Every process the platform runs now: its DCP and everything below it (DCP's controllers and process monitors,
-    /// the services and their <c>dotnet run</c> launchers, the AppHost's own PostgreSQL or Redis, what they started).
-    /// </summary>
-    public IReadOnlyList<ProcessEntry> Processes() => ProcessTable.Subtree(DcpProcess().Pid);
+    /// <inheritdoc cref="AppHostRun.Processes"/>
+    public IReadOnlyList<ProcessEntry> Processes() => AppHost.Processes();
 
     public virtual async ValueTask DisposeAsync()
     {
@@ -262,27 +240,9 @@ public class RunningPlatform(PlatformInfrastructure infrastructure) : IAsyncLife
             return;
         }
 
-        IReadOnlyList<ProcessEntry> processes;
-        try
-        {
-            processes = Processes();
-        }
-        catch (InvalidOperationException)
-        {
-            processes = [];
-        }
-
         await _stopWatching.CancelAsync();
         await Task.WhenAll(_watchers);
         _stopWatching.Dispose();
         await _run.DisposeAsync();
-
-        // DCP's controller process leaves a moment (a few hundred milliseconds) after the AppHost has stopped; the next
-        // test starts once it is gone. ShutdownTests fails on any process still alive after this.
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (processes.Any(p => p.IsAlive) && waited.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            await Task.Delay(50);
-        }
     }
 }

@@ -195,10 +195,57 @@ public sealed class AppHostRun : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// The platform's DCP: the API server this test process started (detached, it watches the test process), found
+    /// above the processes of the platform's resources.
+    /// </summary>
+    public ProcessEntry DcpProcess()
+    {
+        var notifications = _app.Services.GetRequiredService<ResourceNotificationService>();
+        var roots = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .Select(resource => notifications.TryGetCurrentState(resource.Name, out var state)
+                && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+                && int.TryParse(pid.ToString(), System.Globalization.CultureInfo.InvariantCulture, out var launcher)
+                && ProcessTable.Ancestors(launcher, stopAt: 1) is { Count: > 0 } ancestors
+                    ? ancestors[^1]
+                    : null)
+            .OfType<ProcessEntry>()
+            .Distinct()
+            .ToList();
+        return roots.Count == 1
+            ? roots[0]
+            : throw new InvalidOperationException($"Expected the processes of the platform's resources under one DCP, found {roots.Count}:\n{string.Join('\n', roots)}");
+    }
+
+    /// <summary>
+    /// Every process the platform runs now: its DCP and everything below it (DCP's controllers and process monitors,
+    /// the services and their <c>dotnet run</c> launchers, the AppHost's own PostgreSQL or Redis, what they started).
+    /// </summary>
+    public IReadOnlyList<ProcessEntry> Processes() => ProcessTable.Subtree(DcpProcess().Pid);
+
     public async ValueTask DisposeAsync()
     {
+        IReadOnlyList<ProcessEntry> processes;
+        try
+        {
+            processes = Processes();
+        }
+        catch (InvalidOperationException)
+        {
+            processes = [];
+        }
+
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+
+        // DCP's controller process leaves a moment (a few hundred milliseconds) after the AppHost has stopped; whoever
+        // starts the next platform starts once it is gone, and nothing this run started outlives its disposal.
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (processes.Any(p => p.IsAlive) && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            await Task.Delay(50).ConfigureAwait(false);
+        }
+
         if (_ownsDataDirectory)
         {
             DeleteQuietly(DataDirectory);
