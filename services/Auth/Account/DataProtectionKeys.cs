@@ -19,18 +19,20 @@ public sealed class DataProtectionKey
 /// </summary>
 internal sealed class MartenXmlRepository(IDocumentStore store) : IXmlRepository
 {
-    // The key manager's interface is synchronous; it reads the ring at first use and when a key is due, not per request.
+    // The key manager's interface is synchronous and Marten 9 is asynchronous only, so this blocks: the key manager reads
+    // the ring at first use and then about once a day per process, never per request.
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         using var session = store.QuerySession();
-        return [.. session.Query<DataProtectionKey>().ToList().Select(k => XElement.Parse(k.Xml))];
+        var keys = session.Query<DataProtectionKey>().ToListAsync().GetAwaiter().GetResult();
+        return [.. keys.Select(k => XElement.Parse(k.Xml))];
     }
 
     public void StoreElement(XElement element, string friendlyName)
     {
         using var session = store.LightweightSession();
         session.Store(new DataProtectionKey { Id = friendlyName, Xml = element.ToString(SaveOptions.DisableFormatting) });
-        // Marten has no synchronous save; a new key is written once in months, outside any request's hot path.
+        // As above: a new key is written about once in 90 days.
         session.SaveChangesAsync().GetAwaiter().GetResult();
     }
 }
