@@ -21,7 +21,7 @@ internal static class MemberStreams
         return stream.Aggregate is null ? null : stream;
     }
 
-    /// <summary>Null when saved; false when someone else changed the person at the same time, or took the email.</summary>
+    /// <summary>True when saved; false when someone else changed the person at the same time, or took the email.</summary>
     public static async Task<bool> TrySaveAsync(IDocumentSession session, CancellationToken ct)
     {
         try
