@@ -11,6 +11,8 @@ var (secrets, postgres, redis, dataDirectory) = foundation;
 var auth = builder.AddProject<Projects.Auth>("auth")
     .AsPlatformService(postgres, secrets)
     .AsPublicService()
+    // Sign-in attempts are limited per account and per client IP in Redis, shared by every replica.
+    .WithReference(redis).WaitFor(redis)
     .WithEnvironment("Auth__BootstrapAdminKey", secrets.AdminKey)
     .WithEnvironment("Auth__Peppers__v1", secrets.Pepper)
     .WithEnvironment("Auth__CurrentPepperVersion", "v1")

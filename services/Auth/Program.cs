@@ -1,6 +1,8 @@
+using Platform.Auth.Account;
 using Platform.Auth.Apis;
 using Platform.Auth.Extensions;
 using Platform.Auth.OAuth;
+using Platform.Auth.People;
 using Scalar.AspNetCore;
 using Platform.ServiceDefaults;
 using Platform.ServiceDefaults.Http;
@@ -29,6 +31,8 @@ public sealed class Program
 
         app.MapDefaultEndpoints();
         app.MapAdminApi();
+        app.MapPeopleAdminApi();
+        app.MapAccountApi();
         app.MapVerificationApi();
         app.MapOAuthApi();
         app.MapOpenApi().AllowAnonymous();

@@ -19,6 +19,12 @@ public static class CredentialChanges
     /// <summary>Also puts the key on every replica's JWT deny-list.</summary>
     public static Task NotifyKeyRevokedAsync(NpgsqlDataSource dataSource, string keyId) => NotifyAsync(dataSource, RevokedPrefix + keyId);
 
+    /// <summary>
+    /// Puts a subject (a removed member's person id) on every replica's deny-list: the same <c>revoked:</c> entry as a
+    /// key, since <c>AccessTokenValidator</c> checks a token's <c>sub</c> against it.
+    /// </summary>
+    public static Task NotifySubjectRevokedAsync(NpgsqlDataSource dataSource, string subject) => NotifyAsync(dataSource, RevokedPrefix + subject);
+
     public static Task NotifyTenantChangedAsync(NpgsqlDataSource dataSource, string tenantId) => NotifyAsync(dataSource, TenantPrefix + tenantId);
 
     private static async Task NotifyAsync(NpgsqlDataSource dataSource, string payload)

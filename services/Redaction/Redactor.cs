@@ -40,6 +40,7 @@ public static class Redactor
         (SecretPatterns.ApiKey, _ => Mask),
         (SecretPatterns.Jwt, _ => Mask),
         (SecretPatterns.BearerToken, m => m.Groups["scheme"].Value + Mask),
+        (SecretPatterns.InvitationLink, m => m.Groups["prefix"].Value + Mask),
         (SecretPatterns.Email, _ => Mask),
     ];
 

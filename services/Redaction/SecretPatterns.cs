@@ -51,6 +51,10 @@ internal static partial class SecretPatterns
     [GeneratedRegex(@"(?<scheme>\bbearer\s+)[A-Za-z0-9._~+/-]+=*", LinearIgnoreCase)]
     internal static partial Regex BearerToken { get; }
 
+    /// <summary>The token of an invitation link (<c>/account/invitations/&lt;token&gt;</c>), which request logs print as part of the URL.</summary>
+    [GeneratedRegex(@"(?<prefix>/account/invitations/)[A-Za-z0-9_-]{16,}", Linear)]
+    internal static partial Regex InvitationLink { get; }
+
     [GeneratedRegex(@"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}", Linear)]
     internal static partial Regex Email { get; }
 

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using Platform.Auth.Keys;
+using Platform.Auth.Tests.People;
 using Platform.Auth.Tenants;
 using Platform.Contracts.Auth;
 using Platform.Authentication;
@@ -27,10 +28,29 @@ public sealed class AuthApp : IAsyncLifetime
 
     public string Database { get; private set; } = "";
 
+    /// <summary>Every log message the host wrote, as written and as redacted for the console and OTLP.</summary>
+    public CapturedLogs Logs { get; } = new();
+
+    /// <summary>Redis for sign-in limits; cheap Argon2 parameters, so tests stay fast; per-IP limits out of the way (tests share one client address).</summary>
+    public static Dictionary<string, string?> PeopleSettings(PlatformInfrastructure infrastructure) => new()
+    {
+        ["ConnectionStrings:redis"] = infrastructure.RedisConnectionString,
+        ["Auth:Passwords:MemoryKib"] = "1024",
+        ["Auth:Passwords:Iterations"] = "1",
+        ["Auth:People:AttemptsPerMinutePerIp"] = "100000",
+        ["Auth:People:AttemptsPerMinutePerAccount"] = "1000",
+    };
+
     public async ValueTask InitializeAsync()
     {
         var database = Database = await _infrastructure.NewDatabaseAsync("auth");
-        Host = new ServiceHost<Program>(Settings(database));
+        var settings = Settings(database);
+        foreach (var (key, value) in PeopleSettings(_infrastructure))
+        {
+            settings[key] = value;
+        }
+
+        Host = new ServiceHost<Program>(settings, services => services.AddPeopleTestServices(Logs));
         Admin = Host.CreateClient();
         Admin.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
     }

@@ -51,6 +51,42 @@ public static class AuditEventHandlers
         writer.AppendAsync(new AuditEntry(e.EventId, e.WindowEnd, new Actor(null, null, e.ClientIp),
             "auth.failed", "ip:" + e.ClientIp, "failure", Details(new { e.Reason, e.Count, e.WindowStart, e.WindowEnd }), e.TraceId), ct);
 
+    // People and their sign-ins. The target is the person; a platform administrator has no tenant. No event carries a
+    // password, code or token, so there is nothing to redact beyond what the records already leave out.
+    public static Task Handle(AuthEvents.MemberInvited e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "member.invited", "person:" + e.PersonId, "success",
+            Details(new { e.Email, e.DisplayName, e.Roles, e.InvitationId, e.ExpiresAt }), e.TraceId), ct);
+
+    public static Task Handle(AuthEvents.MemberJoined e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "member.joined", "person:" + e.PersonId, "success", Details(new { e.InvitationId }), e.TraceId), ct);
+
+    public static Task Handle(AuthEvents.MemberRolesChanged e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "member.roles_changed", "person:" + e.PersonId, "success", Details(new { e.Roles, e.PreviousRoles }), e.TraceId), ct);
+
+    public static Task Handle(AuthEvents.MemberRemoved e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "member.removed", "person:" + e.PersonId, "success", null, e.TraceId), ct);
+
+    public static Task Handle(AuthEvents.MemberCredentialChanged e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "member." + e.Change, "person:" + e.PersonId, "success", null, e.TraceId), ct);
+
+    public static Task Handle(AuthEvents.SignInSucceeded e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "signin.succeeded", "person:" + e.PersonId, "success", Details(new { e.Methods }), e.TraceId), ct);
+
+    // An unknown email names no person: the target is the client's address, and the email typed is not kept.
+    public static Task Handle(AuthEvents.SignInFailed e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "signin.failed", e.PersonId is { } person ? "person:" + person : "ip:" + e.Actor.ClientIp, "failure", Details(new { e.Reason }), e.TraceId), ct);
+
+    public static Task Handle(AuthEvents.SignInLockedOut e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "signin.locked_out", "person:" + e.PersonId, "failure", Details(new { e.Until, e.Failures }), e.TraceId), ct);
+
     public static Task Handle(ToolCalls.ToolCallRecorded e, ChainWriter writer, CancellationToken ct) =>
         writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor,
             "tool.call", "tool:" + e.Tool, e.Outcome,

@@ -36,7 +36,7 @@ public static class AdminApi
     }
 
     /// <summary>Another tenant's objects answer exactly like missing ones, so a tenant cannot probe for them.</summary>
-    private static async ValueTask<object?> OwnTenantOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> OwnTenantOnly(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var tenantId = context.HttpContext.GetRouteValue("tenantId") as string;
         return context.HttpContext.User.MayAccessTenant(tenantId)

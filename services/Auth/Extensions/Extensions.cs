@@ -1,13 +1,17 @@
 using JasperFx.Events;
 using JasperFx.Events.Projections;
+using Platform.Auth.Account;
 using Platform.Auth.Keys;
+using Platform.Auth.People;
 using Platform.Auth.OAuth;
 using Platform.Auth.Plans;
 using Platform.Auth.Tenants;
 using Platform.Auth.Verification;
 using Platform.Credentials.ApiKeys;
 using Platform.Authentication;
+using Platform.RateLimiting;
 using Platform.ServiceDefaults.Storage;
+using StackExchange.Redis;
 
 namespace Platform.Auth.Extensions;
 
@@ -28,6 +32,7 @@ internal static class Extensions
         builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection(TokenOptions.Section));
         builder.Services.AddSingleton<SigningKeyRing>();
         builder.AddPlatformAuthentication();
+        builder.AddPeople();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
             document.Info.Title = "Platform Auth";
@@ -43,11 +48,40 @@ internal static class Extensions
                 marten.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
                 marten.Schema.For<ApiKey>().Index(k => k.TenantId);
                 marten.Projections.Add<TenantKeySummaryProjection>(ProjectionLifecycle.Async);
+                marten.Projections.Snapshot<Member>(SnapshotLifecycle.Inline);
+                // The one enforcement of "one email per tenant": two admins inviting the same address at once both pass
+                // the friendly check, and the second commit fails here.
+                marten.Schema.For<Member>().UniqueIndex(m => m.EmailKey!).Index(m => m.Email).Index(m => m.TenantId!);
+                marten.Schema.For<Invitation>().Index(i => i.PersonId);
+                marten.Schema.For<PersonCredentials>();
+                marten.Schema.For<DataProtectionKey>();
             },
             wolverine =>
             {
                 wolverine.PublishIntegrationEventsToAudit();
                 wolverine.Discovery.IncludeType(typeof(ExpireApiKeyHandler));
             });
+    }
+
+    /// <summary>Members, their sign-in pages and what those need: Redis-backed attempt limits, Argon2id, TOTP, Data Protection.</summary>
+    private static void AddPeople(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<PeopleOptions>(builder.Configuration.GetSection(PeopleOptions.Section));
+        builder.Services.Configure<PasswordOptions>(builder.Configuration.GetSection(PasswordOptions.Section));
+        builder.Services.AddSingleton<PasswordHasher>();
+        builder.Services.AddSingleton<TotpAuthenticator>();
+        builder.AddRedis();
+        builder.Services.AddSingleton(sp => new RedisRateLimiter(
+            sp.GetRequiredService<IConnectionMultiplexer>(), new RedisRateLimiterOptions(), sp.GetRequiredService<TimeProvider>()));
+        builder.Services.AddSingleton<SignInLimits>();
+        builder.AddSharedDataProtection();
+        builder.Services.AddAntiforgery(options =>
+        {
+            options.Cookie.Name = "platform.antiforgery";
+            options.FormFieldName = "__antiforgery";
+            // Account pages send X-Frame-Options: DENY themselves; antiforgery's default would weaken it to SAMEORIGIN.
+            options.SuppressXFrameOptionsHeader = true;
+        });
+        builder.AddPersonAuthentication();
     }
 }

@@ -1,0 +1,136 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Antiforgery;
+
+namespace Platform.Auth.Account;
+
+/// <summary>
+/// The shared layout of Auth's server-rendered pages (sign-in, invitations, TOTP, and the OAuth consent page): one
+/// stylesheet of our own, no script, no third-party asset, every value HTML-encoded. Build a page with the methods
+/// below and return <see cref="Result"/>; it sets the headers every such page needs.
+/// </summary>
+public sealed class AccountPage
+{
+    /// <summary><c>form-action 'self'</c>: a page that posts elsewhere (none does) would have to widen it.</summary>
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    public const string StylesheetPath = "/account/account.css";
+
+    private static readonly HtmlEncoder Html = HtmlEncoder.Default;
+    private readonly string _title;
+    private readonly StringBuilder _body = new();
+
+    public AccountPage(string title) => _title = title;
+
+    public static string Encode(string? value) => Html.Encode(value ?? "");
+
+    public AccountPage Heading(string text) => Append($"<h1>{Encode(text)}</h1>");
+
+    public AccountPage Paragraph(string text) => Append($"<p>{Encode(text)}</p>");
+
+    /// <summary>A message the person must read, announced by screen readers.</summary>
+    public AccountPage Error(string text) => Append($"<p class=\"error\" role=\"alert\">{Encode(text)}</p>");
+
+    public AccountPage Notice(string text) => Append($"<p class=\"notice\" role=\"status\">{Encode(text)}</p>");
+
+    /// <summary>Text to copy exactly (a TOTP secret, an <c>otpauth:</c> URI).</summary>
+    public AccountPage Code(string label, string text) => Append($"<p>{Encode(label)}</p><pre><code>{Encode(text)}</code></pre>");
+
+    public AccountPage Link(string href, string text) => Append($"<p><a href=\"{Encode(href)}\">{Encode(text)}</a></p>");
+
+    /// <summary>A POST form to <paramref name="action"/> with the antiforgery token of <paramref name="tokens"/>.</summary>
+    public AccountPage Form(string action, AntiforgeryTokenSet tokens, string submitLabel, params IEnumerable<FormField> fields)
+    {
+        ArgumentNullException.ThrowIfNull(tokens);
+        _body.Append($"<form method=\"post\" action=\"{Encode(action)}\">");
+        _body.Append($"<input type=\"hidden\" name=\"{Encode(tokens.FormFieldName)}\" value=\"{Encode(tokens.RequestToken)}\">");
+        foreach (var field in fields)
+        {
+            field.WriteTo(_body);
+        }
+
+        _body.Append($"<button type=\"submit\">{Encode(submitLabel)}</button></form>");
+        return this;
+    }
+
+    /// <summary>The page with <paramref name="statusCode"/>, <see cref="ContentSecurityPolicy"/>, <c>X-Frame-Options: DENY</c> and <c>Cache-Control: no-store</c>.</summary>
+    public IResult Result(int statusCode = StatusCodes.Status200OK) => new PageResult(Render(), statusCode);
+
+    public string Render() =>
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
+        + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        + "<meta name=\"referrer\" content=\"no-referrer\">"
+        + $"<title>{Encode(_title)} · Platform</title><link rel=\"stylesheet\" href=\"{StylesheetPath}\"></head>"
+        + $"<body><main>{_body}</main></body></html>";
+
+    public static void ApplyHeaders(HttpResponse response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.XFrameOptions = "DENY";
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+        response.Headers.XContentTypeOptions = "nosniff";
+        response.Headers["Referrer-Policy"] = "no-referrer";
+    }
+
+    private AccountPage Append(string html)
+    {
+        _body.Append(html);
+        return this;
+    }
+
+    private sealed class PageResult(string html, int statusCode) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext)
+        {
+            ApplyHeaders(httpContext.Response);
+            httpContext.Response.StatusCode = statusCode;
+            httpContext.Response.ContentType = "text/html; charset=utf-8";
+            return httpContext.Response.WriteAsync(html, Encoding.UTF8);
+        }
+    }
+
+    /// <summary>The stylesheet every page links to (served by Auth itself: <c>style-src 'self'</c>).</summary>
+    public const string Stylesheet = """
+        :root { color-scheme: light dark; font-family: system-ui, sans-serif; }
+        body { margin: 0; display: flex; justify-content: center; }
+        main { max-width: 28rem; width: 100%; padding: 2rem 1rem; }
+        h1 { font-size: 1.5rem; }
+        form { display: grid; gap: 0.75rem; margin: 1rem 0; }
+        label { display: grid; gap: 0.25rem; font-weight: 600; }
+        input { font: inherit; padding: 0.5rem; }
+        button { font: inherit; padding: 0.5rem 1rem; cursor: pointer; }
+        .error { color: #b00020; font-weight: 600; }
+        .notice { color: #0b6b2b; }
+        pre { white-space: pre-wrap; word-break: break-all; padding: 0.5rem; border: 1px solid #8884; }
+        .hint { font-weight: 400; font-size: 0.875rem; }
+        """;
+}
+
+/// <summary>One input of an <see cref="AccountPage"/> form. A password field never gets a value.</summary>
+public sealed record FormField(string Name, string Label, string Type = "text", string? Value = null, string? Autocomplete = null,
+    bool Required = true, int? MaxLength = null, string? Hint = null, string? InputMode = null)
+{
+    public static FormField Hidden(string name, string? value) => new(name, "", "hidden", value, Required: false);
+
+    internal void WriteTo(StringBuilder html)
+    {
+        var value = Type == "password" || Value is null ? "" : $" value=\"{AccountPage.Encode(Value)}\"";
+        var attributes = value
+            + (Autocomplete is null ? "" : $" autocomplete=\"{AccountPage.Encode(Autocomplete)}\"")
+            + (Required ? " required" : "")
+            + (MaxLength is { } max ? $" maxlength=\"{max}\"" : "")
+            + (InputMode is null ? "" : $" inputmode=\"{AccountPage.Encode(InputMode)}\"");
+        var input = $"<input type=\"{AccountPage.Encode(Type)}\" name=\"{AccountPage.Encode(Name)}\"{attributes}>";
+        if (Type == "hidden")
+        {
+            html.Append(input);
+            return;
+        }
+
+        var hint = Hint is null ? "" : $"<span class=\"hint\">{AccountPage.Encode(Hint)}</span>";
+        html.Append($"<label>{AccountPage.Encode(Label)}{hint}{input}</label>");
+    }
+}
