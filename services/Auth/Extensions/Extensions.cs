@@ -27,6 +27,8 @@ internal static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuthenticationFailureAggregator>());
         builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection(TokenOptions.Section));
         builder.Services.AddSingleton<SigningKeyRing>();
+        builder.AddOAuthServer();
+        builder.Services.AddClientRegistrationRateLimit();
         builder.AddPlatformAuthentication();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -43,6 +45,7 @@ internal static class Extensions
                 marten.Projections.Snapshot<ApiKey>(SnapshotLifecycle.Inline);
                 marten.Schema.For<ApiKey>().Index(k => k.TenantId);
                 marten.Projections.Add<TenantKeySummaryProjection>(ProjectionLifecycle.Async);
+                marten.Schema.For<TokenEncryptionKey>();
             },
             wolverine =>
             {
