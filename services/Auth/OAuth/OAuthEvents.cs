@@ -44,7 +44,7 @@ internal static class OAuthEvents
         // A machine token is inactive as soon as its key is revoked.
         server.AddEventHandler<HandleIntrospectionRequestContext>(handler => handler
             .UseScopedHandler<InactiveWhenKeyRevoked>()
-            .SetOrder(int.MinValue + 50_000)
+            .SetOrder(Introspection.AttachPrincipal.Descriptor.Order + 500)
             .SetType(OpenIddictServerHandlerType.Custom));
 
         server.AddEventHandler<ApplyTokenResponseContext>(handler => handler
