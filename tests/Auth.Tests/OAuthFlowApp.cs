@@ -37,6 +37,7 @@ public sealed class OAuthFlowApp : IAsyncLifetime
             {
                 services.AddAuthentication().AddCookie(PersonSession.Scheme, cookie =>
                 {
+                    cookie.Cookie.Path = "/";
                     cookie.LoginPath = "/account/signin";
                     cookie.ReturnUrlParameter = "returnUrl";
                 });
