@@ -26,8 +26,10 @@ public sealed class Program
         var app = builder.Build();
 
         app.UseHttpHygiene();
+        app.UseOAuthServer();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
 
         app.MapDefaultEndpoints();
         app.MapAdminApi();

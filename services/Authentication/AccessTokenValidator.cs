@@ -59,7 +59,7 @@ public sealed class AccessTokenValidator(IHttpClientFactory httpClients, IConfig
     private Task<TokenValidationResult> ValidateWithKeysAsync(string token, string audience, IList<SecurityKey> keys) =>
         new JsonWebTokenHandler().ValidateTokenAsync(token, new TokenValidationParameters
         {
-            ValidIssuer = Issuer,
+            ValidIssuers = Issuer is { } issuer ? [issuer, issuer + "/"] : null,
             ValidAudience = audience,
             IssuerSigningKeys = keys,
             ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
@@ -71,7 +71,10 @@ public sealed class AccessTokenValidator(IHttpClientFactory httpClients, IConfig
                 && (notBefore is not { } nbf || time.GetUtcNow().UtcDateTime >= nbf.Subtract(parameters.ClockSkew)),
         });
 
-    /// <summary>Auth's issuer: configured, else Aspire's URL of the auth service (Auth uses the same default).</summary>
+    /// <summary>
+    /// Auth's issuer: configured, else Aspire's URL of the auth service (Auth uses the same default). OpenIddict writes
+    /// an issuer without a path as a URI, with a trailing slash; both spellings name the same issuer.
+    /// </summary>
     private string? Issuer => (configuration["Authentication:Tokens:Issuer"] ?? configuration["services:auth:http:0"])?.TrimEnd('/');
 
     public void Dispose() => _gate.Dispose();

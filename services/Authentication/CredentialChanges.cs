@@ -25,6 +25,12 @@ public static class CredentialChanges
     /// </summary>
     public static Task NotifySubjectRevokedAsync(NpgsqlDataSource dataSource, string subject) => NotifyAsync(dataSource, RevokedPrefix + subject);
 
+    /// <summary>
+    /// A revoked OAuth grant (its <c>gid</c>, decision 0007): the same <c>revoked:</c> entry as a key, since the
+    /// deny-list refuses a token whose <c>sub</c> or <c>gid</c> is on it.
+    /// </summary>
+    public static Task NotifyGrantRevokedAsync(NpgsqlDataSource dataSource, string grantId) => NotifyAsync(dataSource, RevokedPrefix + grantId);
+
     public static Task NotifyTenantChangedAsync(NpgsqlDataSource dataSource, string tenantId) => NotifyAsync(dataSource, TenantPrefix + tenantId);
 
     private static async Task NotifyAsync(NpgsqlDataSource dataSource, string payload)

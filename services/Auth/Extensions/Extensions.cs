@@ -31,6 +31,8 @@ internal static class Extensions
         builder.Services.AddHostedService(sp => sp.GetRequiredService<AuthenticationFailureAggregator>());
         builder.Services.Configure<TokenOptions>(builder.Configuration.GetSection(TokenOptions.Section));
         builder.Services.AddSingleton<SigningKeyRing>();
+        builder.AddOAuthServer();
+        builder.Services.AddClientRegistrationRateLimit();
         builder.AddPlatformAuthentication();
         builder.AddPeople();
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
@@ -55,6 +57,7 @@ internal static class Extensions
                 marten.Schema.For<Invitation>().Index(i => i.PersonId);
                 marten.Schema.For<PersonCredentials>();
                 marten.Schema.For<DataProtectionKey>();
+                marten.Schema.For<TokenEncryptionKey>();
             },
             wolverine =>
             {

@@ -1,0 +1,107 @@
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Antiforgery;
+
+namespace Platform.Auth.OAuth;
+
+/// <summary>
+/// The consent page and the authorization error page: server-rendered, no script, no third-party asset, never framed,
+/// never cached. Every value shown is HTML-encoded.
+/// </summary>
+internal static class ConsentPage
+{
+    public const string ContentSecurityPolicy =
+        "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+    public const string Css =
+        "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}" +
+        "h1{font-size:1.4rem}.warn{background:#fff4ce;padding:.5rem;border-radius:.25rem}" +
+        "ul{padding-left:1.2rem}button{margin-right:.5rem;padding:.4rem 1rem}";
+
+    public sealed record Model(
+        string ClientName, string ClientId, string RedirectHost, bool Verified, string Email, string Tenant,
+        IReadOnlyList<string> New, IReadOnlyList<string> Already, IReadOnlyList<string> Unavailable,
+        string Ticket, AntiforgeryTokenSet Antiforgery);
+
+    private static readonly Dictionary<string, string> Descriptions = new(StringComparer.Ordinal)
+    {
+        ["tools:list"] = "see the tools you may use",
+        ["tools:call"] = "call tools on your behalf",
+        ["audit:read"] = "read your tenant's audit trail",
+        ["admin"] = "administer your tenant (keys, members, grants)",
+        ["offline_access"] = "stay connected when you are away (refresh tokens)",
+    };
+
+    public static IResult Render(HttpContext http, Model model)
+    {
+        static string e(string? value) => WebUtility.HtmlEncode(value) ?? "";
+        var html = new StringBuilder();
+        html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Allow access?</title>")
+            .Append("<link rel=\"stylesheet\" href=\"").Append(OAuthServer.ConsentPath).Append(".css\"></head><body>")
+            .Append("<h1>").Append(e(model.ClientName)).Append(" wants to use Platform as you</h1>")
+            .Append("<p>Signed in as <strong>").Append(e(model.Email)).Append("</strong> in tenant <strong>").Append(e(model.Tenant)).Append("</strong>.</p>")
+            .Append("<p>Client <code>").Append(e(model.ClientId)).Append("</code>, sending you back to <strong>").Append(e(model.RedirectHost)).Append("</strong>. ")
+            .Append(model.Verified ? "Its metadata was verified at its client ID URL." : "Its metadata was not verified: it registered itself.").Append("</p>");
+        if (IsLoopback(model.RedirectHost) && !IsLoopback(HostOf(model.ClientId)))
+        {
+            html.Append("<p class=\"warn\">This client sends you back to a program on this computer (").Append(e(model.RedirectHost))
+                .Append("). Continue only if you started it.</p>");
+        }
+
+        html.Append("<form method=\"post\" action=\"").Append(OAuthServer.ConsentPath).Append("\">")
+            .Append("<input type=\"hidden\" name=\"").Append(e(model.Antiforgery.FormFieldName)).Append("\" value=\"").Append(e(model.Antiforgery.RequestToken)).Append("\">")
+            .Append("<input type=\"hidden\" name=\"ticket\" value=\"").Append(e(model.Ticket)).Append("\">");
+        if (model.New.Count > 0)
+        {
+            html.Append("<p>").Append(model.Already.Count > 0 ? "It now also asks to:" : "It asks to:").Append("</p><ul>");
+            foreach (var scope in model.New)
+            {
+                html.Append("<li><label><input type=\"checkbox\" name=\"scope\" value=\"").Append(e(scope)).Append("\" checked> ")
+                    .Append(e(Descriptions.GetValueOrDefault(scope, scope))).Append(" (<code>").Append(e(scope)).Append("</code>)</label></li>");
+            }
+
+            html.Append("</ul>");
+        }
+
+        if (model.Already.Count > 0)
+        {
+            html.Append("<p>You already allowed: ").Append(e(string.Join(", ", model.Already))).Append(".</p>");
+        }
+
+        if (model.Unavailable.Count > 0)
+        {
+            html.Append("<p>Not available to you, so not granted: ").Append(e(string.Join(", ", model.Unavailable))).Append(".</p>");
+        }
+
+        html.Append("<button type=\"submit\" name=\"decision\" value=\"accept\">Allow</button>")
+            .Append("<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>")
+            .Append("<p>You can revoke this later from your account's grants.</p></body></html>");
+        return Html(http, html.ToString(), StatusCodes.Status200OK);
+    }
+
+    public static IResult Error(HttpContext http, string message) =>
+        Html(http, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization failed</title>" +
+            $"<link rel=\"stylesheet\" href=\"{OAuthServer.ConsentPath}.css\"></head><body><h1>Authorization failed</h1><p>" +
+            WebUtility.HtmlEncode(message) + "</p></body></html>", StatusCodes.Status400BadRequest);
+
+    private static IResult Html(HttpContext http, string html, int status)
+    {
+        http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        http.Response.Headers.CacheControl = "no-store";
+        return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
+    }
+
+    private static string HostOf(string clientId) =>
+        Uri.TryCreate(clientId, UriKind.Absolute, out var uri) ? uri.Host : "";
+
+    private static bool IsLoopback(string host)
+    {
+        var name = host.Split(':')[0].Trim('[', ']');
+        if (host.StartsWith('['))
+        {
+            name = host[1..host.IndexOf(']', StringComparison.Ordinal)];
+        }
+
+        return name is "localhost" or "127.0.0.1" or "::1";
+    }
+}
