@@ -24,6 +24,7 @@ public sealed class Program
         var app = builder.Build();
 
         app.UseHttpHygiene();
+        app.UsePlatformCors("/oauth/token", "/oauth/register", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/.well-known/jwks.json");
         app.UseAuthentication();
         app.UseAuthorization();
 

@@ -114,8 +114,15 @@ public sealed class AccessTokenValidator(IHttpClientFactory httpClients, IConfig
                 && (notBefore is not { } nbf || time.GetUtcNow().UtcDateTime >= nbf.Subtract(parameters.ClockSkew)),
         });
 
-    /// <summary>Auth's issuer: configured, else Aspire's URL of the auth service (Auth uses the same default).</summary>
-    private string? Issuer => (configuration["Authentication:Tokens:Issuer"] ?? configuration["services:auth:http:0"])?.TrimEnd('/');
+    private string? Issuer => IssuerOf(configuration);
+
+    /// <summary>
+    /// Auth's issuer: configured (<c>Authentication:Tokens:Issuer</c>), else Aspire's URL of the auth service (Auth uses
+    /// the same default). ToolExecution's RFC 9728 metadata names it as the authorization server, so a client finds the
+    /// issuer whose tokens are accepted here.
+    /// </summary>
+    public static string? IssuerOf(IConfiguration configuration) =>
+        (configuration["Authentication:Tokens:Issuer"] ?? configuration["services:auth:http:0"])?.TrimEnd('/');
 
     public void Dispose() => _gate.Dispose();
 
