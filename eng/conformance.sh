@@ -7,7 +7,7 @@
 # The key needs tools:list and tools:call and a tool pattern covering test_* (for example "*").
 # The suite cannot send an Authorization header, so it talks to eng/conformance/auth-proxy.mjs, which adds the key
 # and forwards everything else unchanged; ToolExecution's authentication stays on. The suite's DNS-rebinding
-# scenario sends Origin http://127.0.0.1:<proxy port>, so ToolExecution must list that origin in Mcp:AllowedOrigins:
+# scenario sends Origin http://127.0.0.1:<proxy port>, so ToolExecution must list that origin in Cors:AllowedOrigins:
 # choose the port with --proxy-port.
 #
 # --mode picks the baseline: stateful must pass every scenario; stateless may fail only the scenarios listed, with

@@ -28,8 +28,9 @@ public static class HttpHygieneExtensions
     }
 
     /// <summary>
-    /// Exception handler, status-code pages and security headers. Unhandled exceptions become a Problem Details
-    /// body with no stack trace in every environment.
+    /// Exception handler, status-code pages, security headers and CORS for the endpoints that opt in
+    /// (<see cref="PlatformCors"/>; every other endpoint sends no CORS header). Unhandled exceptions become a Problem
+    /// Details body with no stack trace in every environment.
     /// </summary>
     public static WebApplication UseHttpHygiene(this WebApplication app)
     {
@@ -40,6 +41,8 @@ public static class HttpHygieneExtensions
             SecurityHeaders.Apply(context.Response.Headers, context.Request.IsHttps, context.Request.Path);
             return next(context);
         });
+        // Before authentication, so a preflight (which carries no credential) is answered, not challenged.
+        app.UseCors();
         return app;
     }
 }

@@ -26,6 +26,7 @@ public sealed class Program
         var app = builder.Build();
 
         app.UseHttpHygiene();
+        app.UsePlatformCors("/oauth/token", "/oauth/register", "/.well-known/oauth-authorization-server", "/.well-known/openid-configuration", "/.well-known/jwks.json");
         app.UseOAuthServer();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -52,7 +52,7 @@ public static class AuthenticationExtensions
 #pragma warning restore EXTEXP0001
         builder.Services.AddSingleton<CachingHttpCredentialVerifier>();
         builder.Services.AddSingleton<ICredentialVerifier>(sp => sp.GetRequiredService<CachingHttpCredentialVerifier>());
-        builder.Services.AddSingleton<RevokedKeys>();
+        builder.Services.AddSingleton<RevokedSubjects>();
         builder.Services.AddSingleton<AccessTokenValidator>();
         builder.Services.AddHostedService<CredentialChangeListener>();
         return builder;

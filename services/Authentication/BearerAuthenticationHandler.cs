@@ -21,7 +21,8 @@ public sealed class BearerAuthenticationOptions : AuthenticationSchemeOptions
 }
 
 /// <summary>
-/// <c>Authorization: Bearer &lt;api key&gt;</c> on every request. A credential in the query string is refused
+/// <c>Authorization: Bearer &lt;api key | access token&gt;</c> on every request; a token may be a key's or a person's
+/// (<see cref="AccessTokenValidator"/>), and the principal says which (<see cref="PlatformClaims.SubjectKind"/>). A credential in the query string is refused
 /// outright (it would end up in access logs and proxies). Challenges follow RFC 6750 and RFC 9728, and the body is
 /// Problem Details.
 /// </summary>
@@ -61,12 +62,19 @@ public sealed class BearerAuthenticationHandler(
         var clientIp = Context.Connection.RemoteIpAddress?.ToString();
         var isToken = Options.TokenAudience is not null && AccessTokenValidator.LooksLikeJwt(credential);
         VerifyKeyResponse answer;
+        CallerIdentity? caller;
         try
         {
-            answer = isToken
-                ? await Context.RequestServices.GetRequiredService<AccessTokenValidator>()
-                    .ValidateAsync(credential, Options.TokenAudience!(Context), Context.RequestAborted).ConfigureAwait(false)
-                : await verifier.VerifyAsync(credential, clientIp, Context.RequestAborted).ConfigureAwait(false);
+            if (isToken)
+            {
+                (answer, caller) = await Context.RequestServices.GetRequiredService<AccessTokenValidator>()
+                    .ValidateAsync(credential, Options.TokenAudience!(Context), Context.RequestAborted).ConfigureAwait(false);
+            }
+            else
+            {
+                answer = await verifier.VerifyAsync(credential, clientIp, Context.RequestAborted).ConfigureAwait(false);
+                caller = answer.KeyId is { } keyId ? new CallerIdentity(keyId, PlatformClaims.SubjectKinds.Key) : null;
+            }
         }
         catch (Exception e) when (e is HttpRequestException or Polly.ExecutionRejectedException
             || (e is TaskCanceledException && !Context.RequestAborted.IsCancellationRequested))
@@ -79,21 +87,32 @@ public sealed class BearerAuthenticationHandler(
             return AuthenticateResult.Fail(AuthUnavailable);
         }
 
-        if (answer.Status != VerificationStatus.Valid)
+        if (answer.Status != VerificationStatus.Valid || caller is null)
         {
-            return Fail(answer.Status, "The credential is not valid.");
+            return Fail(answer.Status == VerificationStatus.Valid ? VerificationStatus.Malformed : answer.Status, "The credential is not valid.");
         }
 
         var claims = new List<Claim>
         {
-            new(PlatformClaims.KeyId, answer.KeyId ?? ""),
+            new(PlatformClaims.Subject, caller.SubjectId),
+            new(PlatformClaims.SubjectKind, caller.SubjectKind),
             new(PlatformClaims.Tenant, answer.TenantId ?? ""),
             new(PlatformClaims.CredentialKind, isToken ? "access_token" : "api_key"),
         };
+        if (caller.ClientId is { } clientId)
+        {
+            claims.Add(new Claim(PlatformClaims.ClientId, clientId));
+        }
+
+        if (caller.GrantId is { } grantId)
+        {
+            claims.Add(new Claim(PlatformClaims.GrantId, grantId));
+        }
+
         claims.AddRange((answer.Scopes ?? []).Select(s => new Claim(PlatformClaims.Scope, s)));
         claims.AddRange((answer.ToolPatterns ?? []).Select(p => new Claim(PlatformClaims.ToolPattern, p)));
         Context.Features.Set(answer);
-        var identity = new ClaimsIdentity(claims, SchemeName, PlatformClaims.KeyId, null);
+        var identity = new ClaimsIdentity(claims, SchemeName, PlatformClaims.Subject, null);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
@@ -144,16 +163,38 @@ public sealed class BearerAuthenticationHandler(
         await WriteProblemAsync(StatusCodes.Status401Unauthorized, "Unauthorized", detail, ProblemTypes.Unauthorized).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// RFC 6750 section 3.1 and the MCP authorization spec's step-up: <c>scope</c> names every scope the client needs to
+    /// make this request, which is the missing one plus those the credential already holds, so a client that
+    /// re-authorizes with exactly that list gains the new scope without losing any. <c>resource_metadata</c> tells it
+    /// where to start (RFC 9728 section 5.1).
+    /// </summary>
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
         var required = Context.Items[RequiredScopeItem] as string;
-        Response.Headers[HeaderNames.WWWAuthenticate] = required is null
-            ? "Bearer error=\"insufficient_scope\""
-            : $"Bearer error=\"insufficient_scope\", scope=\"{required}\"";
+        Response.Headers[HeaderNames.WWWAuthenticate] = InsufficientScopeChallenge(Context.User, required, Options.ResourceMetadataUrl?.Invoke(Context));
         await WriteProblemAsync(StatusCodes.Status403Forbidden, "Forbidden",
             required is null ? "The credential lacks the required scope." : $"The credential lacks the '{required}' scope.",
             ProblemTypes.Forbidden).ConfigureAwait(false);
+    }
+
+    /// <summary>The <c>WWW-Authenticate</c> value of a 403 for <paramref name="required"/>.</summary>
+    public static string InsufficientScopeChallenge(ClaimsPrincipal user, string? required, string? resourceMetadataUrl)
+    {
+        var challenge = "Bearer error=\"insufficient_scope\"";
+        if (required is not null)
+        {
+            var scopes = user.ScopesOf().Append(required).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal);
+            challenge += $", scope=\"{string.Join(' ', scopes)}\"";
+        }
+
+        if (resourceMetadataUrl is not null)
+        {
+            challenge += $", resource_metadata=\"{resourceMetadataUrl}\"";
+        }
+
+        return challenge;
     }
 
     public const string RequiredScopeItem = "platform.auth.required-scope";

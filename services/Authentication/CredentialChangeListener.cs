@@ -11,7 +11,7 @@ namespace Platform.Authentication;
 internal sealed partial class CredentialChangeListener(
     NpgsqlDataSource dataSource,
     CachingHttpCredentialVerifier cache,
-    RevokedKeys revokedKeys,
+    RevokedSubjects revokedSubjects,
     TimeProvider time,
     ILogger<CredentialChangeListener> logger) : BackgroundService
 {
@@ -24,14 +24,14 @@ internal sealed partial class CredentialChangeListener(
             try
             {
                 await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) => CredentialChanges.Apply(cache, revokedKeys, e.Payload);
+                connection.Notification += (_, e) => CredentialChanges.Apply(cache, revokedSubjects, e.Payload);
                 await using (var listen = new NpgsqlCommand($"LISTEN {CredentialChanges.Channel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
                 cache.EvictAll();
-                revokedKeys.Listening();
+                revokedSubjects.Listening();
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);

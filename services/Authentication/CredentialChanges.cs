@@ -17,19 +17,13 @@ public static class CredentialChanges
     public static Task NotifyKeyChangedAsync(NpgsqlDataSource dataSource, string keyId) => NotifyAsync(dataSource, KeyPrefix + keyId);
 
     /// <summary>Also puts the key on every replica's JWT deny-list.</summary>
-    public static Task NotifyKeyRevokedAsync(NpgsqlDataSource dataSource, string keyId) => NotifyAsync(dataSource, RevokedPrefix + keyId);
+    public static Task NotifyKeyRevokedAsync(NpgsqlDataSource dataSource, string keyId) => NotifyRevokedAsync(dataSource, keyId);
 
     /// <summary>
-    /// Puts a subject (a removed member's person id) on every replica's deny-list: the same <c>revoked:</c> entry as a
-    /// key, since <c>AccessTokenValidator</c> checks a token's <c>sub</c> against it.
+    /// Puts a subject on every replica's JWT deny-list (<see cref="RevokedSubjects"/>): a revoked grant (its <c>gid</c>)
+    /// or a removed member (their person id). Tokens whose <c>sub</c> or <c>gid</c> it is are refused from then on.
     /// </summary>
-    public static Task NotifySubjectRevokedAsync(NpgsqlDataSource dataSource, string subject) => NotifyAsync(dataSource, RevokedPrefix + subject);
-
-    /// <summary>
-    /// A revoked OAuth grant (its <c>gid</c>, decision 0007): the same <c>revoked:</c> entry as a key, since the
-    /// deny-list refuses a token whose <c>sub</c> or <c>gid</c> is on it.
-    /// </summary>
-    public static Task NotifyGrantRevokedAsync(NpgsqlDataSource dataSource, string grantId) => NotifyAsync(dataSource, RevokedPrefix + grantId);
+    public static Task NotifyRevokedAsync(NpgsqlDataSource dataSource, string subjectId) => NotifyAsync(dataSource, RevokedPrefix + subjectId);
 
     public static Task NotifyTenantChangedAsync(NpgsqlDataSource dataSource, string tenantId) => NotifyAsync(dataSource, TenantPrefix + tenantId);
 
@@ -43,13 +37,14 @@ public static class CredentialChanges
     }
 
     /// <summary>Applies one notification payload to the cache.</summary>
-    public static void Apply(CachingHttpCredentialVerifier cache, RevokedKeys revoked, string payload)
+    public static void Apply(CachingHttpCredentialVerifier cache, RevokedSubjects revoked, string payload)
     {
         if (payload.StartsWith(RevokedPrefix, StringComparison.Ordinal))
         {
-            var keyId = payload[RevokedPrefix.Length..];
-            revoked.Revoked(keyId);
-            cache.Evict(keyId);
+            var subjectId = payload[RevokedPrefix.Length..];
+            revoked.Revoked(subjectId);
+            // A key's cached verifications go with it; for a grant or a person id this finds nothing to evict.
+            cache.Evict(subjectId);
         }
         else if (payload.StartsWith(KeyPrefix, StringComparison.Ordinal))
         {

@@ -5,7 +5,11 @@ namespace Platform.Authentication;
 /// <summary>Claim types of an authenticated caller, the same whether it presented an API key or a JWT.</summary>
 public static class PlatformClaims
 {
-    public const string KeyId = "sub";
+    /// <summary>The subject: an API key id, or a person id when <see cref="SubjectKind"/> is <c>person</c>.</summary>
+    public const string Subject = "sub";
+
+    /// <summary>The same claim as <see cref="Subject"/>; read it through <see cref="KeyIdOf"/>, which knows the kind.</summary>
+    public const string KeyId = Subject;
     public const string Tenant = "tenant";
     public const string Scope = "scope";
     public const string ToolPattern = "tool_pattern";
@@ -20,7 +24,30 @@ public static class PlatformClaims
     /// <summary><c>person</c> when <c>sub</c> is a member's person id, <c>key</c> when it is an API key id.</summary>
     public const string SubjectKind = "sub_kind";
 
-    public static string? KeyIdOf(this ClaimsPrincipal user) => user.FindFirst(KeyId)?.Value;
+    /// <summary>Values of <see cref="SubjectKind"/>.</summary>
+    public static class SubjectKinds
+    {
+        public const string Person = "person";
+        public const string Key = "key";
+    }
+
+    /// <summary>The API key the caller presented or its token was issued for; null for a person (a person has no key).</summary>
+    public static string? KeyIdOf(this ClaimsPrincipal user) =>
+        user.SubjectKindOf() == SubjectKinds.Key ? user.FindFirst(Subject)?.Value : null;
+
+    /// <summary>The person a token was issued to; null for a key.</summary>
+    public static string? PersonIdOf(this ClaimsPrincipal user) =>
+        user.SubjectKindOf() == SubjectKinds.Person ? user.FindFirst(Subject)?.Value : null;
+
+    /// <summary>Who acts, whatever its kind: the partition of per-caller rate limits (person and key ids never overlap).</summary>
+    public static string? SubjectOf(this ClaimsPrincipal user) => user.FindFirst(Subject)?.Value;
+
+    /// <summary><c>person</c> or <c>key</c>; a principal without the claim is a key's (every principal before people).</summary>
+    public static string SubjectKindOf(this ClaimsPrincipal user) => user.FindFirst(SubjectKind)?.Value ?? SubjectKinds.Key;
+
+    public static string? ClientIdOf(this ClaimsPrincipal user) => user.FindFirst(ClientId)?.Value;
+
+    public static string? GrantIdOf(this ClaimsPrincipal user) => user.FindFirst(GrantId)?.Value;
 
     public static string? TenantOf(this ClaimsPrincipal user) => user.FindFirst(Tenant)?.Value;
 

@@ -114,6 +114,32 @@ public sealed class AuditTrailTests(AuditApp app) : IClassFixture<AuditApp>
     }
 
     [Fact]
+    public async Task A_persons_call_names_the_person_and_the_client_and_the_records_filter_by_them()
+    {
+        var tenant = "people-" + Guid.NewGuid().ToString("N")[..8];
+        var person = "p_" + Guid.NewGuid().ToString("N")[..26];
+        var client = "https://client.example/" + Guid.NewGuid().ToString("N");
+        var byPerson = Call(tenant) with { Actor = new Actor(tenant, null, "127.0.0.1", person, client) };
+        var bySamePersonElsewhere = Call(tenant) with { Actor = new Actor(tenant, null, "127.0.0.1", person, "other-client") };
+        var byKey = Call(tenant);
+        foreach (var call in (ToolCallRecorded[])[byPerson, bySamePersonElsewhere, byKey])
+        {
+            await app.DeliverAsync(call);
+        }
+
+        using var admin = app.Client(AuditApp.AdminKey);
+        var ofPerson = (await admin.GetFromJsonAsync<AuditApi.AuditRecordsPage>($"/audit/records?person={person}"))!.Records;
+        var ofClient = (await admin.GetFromJsonAsync<AuditApi.AuditRecordsPage>($"/audit/records?client={Uri.EscapeDataString(client)}"))!.Records;
+        var report = (await admin.GetFromJsonAsync<VerificationReport>("/audit/verify"))!;
+
+        Assert.Equal([byPerson.EventId, bySamePersonElsewhere.EventId], ofPerson.Select(r => r.EventId));
+        var record = Assert.Single(ofClient);
+        Assert.Equal((person, client, (string?)null, tenant), (record.PersonId, record.ClientId, record.KeyId, record.TenantId));
+        Assert.Null((await RecordsAsync(tenant)).Single(r => r.EventId == byKey.EventId).PersonId);
+        Assert.True(report.Ok, report.Reason);
+    }
+
+    [Fact]
     public async Task Same_event_delivered_twice_is_recorded_once()
     {
         var tenant = "dup-" + Guid.NewGuid().ToString("N")[..8];

@@ -81,4 +81,56 @@ public sealed class ChainTests
         Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
             System.Text.Encoding.UTF8.GetBytes(AuditHasher.GenesisHash + canonical))), record.Hash);
     }
+
+    private static readonly Guid ExampleEventId = Guid.Parse("01a20502-156f-73ae-9e77-7bcf780a793b");
+    private static readonly DateTimeOffset ExampleAt = new DateTimeOffset(2026, 11, 22, 20, 45, 52, 351, TimeSpan.Zero).AddTicks(224);
+
+    [Fact]
+    public void Record_without_person_or_client_hashes_exactly_as_before_they_existed()
+    {
+        // The hash of the documented example, computed from the documented canonical text (outside this code base):
+        // chains and exports written before people must verify unchanged.
+        var record = AuditHasher.Link(7, AuditHasher.GenesisHash, new AuditEntry(ExampleEventId, ExampleAt,
+            new Actor("acme", "k1", null, PersonId: null, ClientId: null), "tool.call", "tool:echo", "completed", null, "abc"));
+
+        Assert.Equal("aa31135ae0967e81b9b11137271783031f77e6a387f791a666dc806c4e1707fe", record.Hash);
+        Assert.True(AuditHasher.HashMatches(record));
+    }
+
+    [Fact]
+    public void Person_and_client_are_in_the_canonical_form_in_ordinal_order_when_set()
+    {
+        var record = AuditHasher.Link(7, AuditHasher.GenesisHash, new AuditEntry(ExampleEventId, ExampleAt,
+            new Actor("acme", null, null, "p_01jd0000000000000000000000", "https://client.example/cimd.json"), "tool.call", "tool:echo", "completed", null, "abc"));
+
+        var canonical = System.Text.Encoding.UTF8.GetString(AuditHasher.CanonicalJson(record));
+
+        Assert.Equal(
+            """{"action":"tool.call","at":"2026-11-22T20:45:52.351022Z","clientId":"https://client.example/cimd.json","clientIp":null,"details":null,"eventId":"01a20502-156f-73ae-9e77-7bcf780a793b","keyId":null,"outcome":"completed","personId":"p_01jd0000000000000000000000","prevHash":"0000000000000000000000000000000000000000000000000000000000000000","seq":7,"target":"tool:echo","tenantId":"acme","traceId":"abc"}""",
+            canonical);
+        Assert.Equal("bf8ff2dfd8d48901c36c28ed1dfcd45a45f0865543dff2eb9e564f2bd8416c14", record.Hash);
+    }
+
+    [Fact]
+    public void Edited_or_removed_person_breaks_the_chain()
+    {
+        var previous = AuditHasher.GenesisHash;
+        var chain = new List<AuditRecord>();
+        for (var seq = 1; seq <= 3; seq++)
+        {
+            var record = AuditHasher.Link(seq, previous, new AuditEntry(Guid.NewGuid(), ExampleAt.AddSeconds(seq),
+                new Actor("acme", null, null, "p_person" + seq, "client"), "tool.call", "tool:echo", "completed", null, null));
+            chain.Add(record);
+            previous = record.Hash;
+        }
+
+        var edited = chain.ToList();
+        edited[1] = edited[1] with { PersonId = "p_someone_else" };
+        var removed = chain.ToList();
+        removed[2] = removed[2] with { PersonId = null, ClientId = null };
+
+        Assert.True(Verify(chain).Ok);
+        Assert.Equal(2, Verify(edited).FirstBrokenSeq);
+        Assert.Equal(3, Verify(removed).FirstBrokenSeq);
+    }
 }

@@ -57,6 +57,24 @@ public sealed class ExportTests(ExportAuditApp app) : IClassFixture<ExportAuditA
     }
 
     [Fact]
+    public async Task Export_names_person_and_client_only_where_set_and_verifies_offline()
+    {
+        var person = "p_" + Guid.NewGuid().ToString("N")[..26];
+        var byPerson = ChainDatabase.Call("export-people") with { Actor = new Platform.Contracts.Actor("export-people", null, null, person, "cimd-client") };
+        await app.DeliverAsync(byPerson);
+
+        var export = await ExportAsync();
+        var report = await VerifyOfflineAsync(export, await PublishedKeysAsync());
+
+        Assert.True(report.Ok, report.Reason);
+        var lines = export.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var personLine = Assert.Single(lines, l => l.Contains(byPerson.EventId.ToString(), StringComparison.Ordinal));
+        Assert.Contains($"\"personId\":\"{person}\",\"clientId\":\"cimd-client\"", personLine, StringComparison.Ordinal);
+        Assert.All(lines.Where(l => l.Contains("\"type\":\"record\"", StringComparison.Ordinal) && l != personLine),
+            l => Assert.DoesNotContain("personId", l, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Export_edited_after_download_fails_offline_verification_at_the_edited_record()
     {
         var lines = (await ExportAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -24,7 +24,7 @@ public abstract class ConformanceApp(PlatformInfrastructure infrastructure, bool
     {
         ["Conformance:Enabled"] = "true",
         ["Mcp:Stateful"] = stateful ? "true" : "false",
-        ["Mcp:AllowedOrigins:0"] = $"http://127.0.0.1:{ProxyPort}",
+        ["Cors:AllowedOrigins:0"] = $"http://127.0.0.1:{ProxyPort}",
     };
 
     public override async ValueTask InitializeAsync()

@@ -116,7 +116,7 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
     }
 
     [Fact]
-    public async Task Call_without_the_tools_call_scope_gets_403_insufficient_scope()
+    public async Task Call_without_the_tools_call_scope_gets_403_naming_every_scope_it_needs()
     {
         var key = await app.KeyAsync(["tools:list"]);
         using var http = Raw(key);
@@ -124,7 +124,10 @@ public sealed class McpEndpointTests(McpApp app) : IClassFixture<McpApp>
         var response = await http.PostAsync("/mcp", JsonRpc("""{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"echo","arguments":{"message":"x"}}}"""));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("Bearer error=\"insufficient_scope\", scope=\"tools:call\"", response.Headers.WwwAuthenticate.ToString());
+        // The scope it lacks and the one it holds: re-authorizing with exactly this list loses nothing (step-up).
+        Assert.Equal(
+            "Bearer error=\"insufficient_scope\", scope=\"tools:call tools:list\", resource_metadata=\"http://localhost/.well-known/oauth-protected-resource\"",
+            response.Headers.WwwAuthenticate.ToString());
     }
 
     [Fact]

@@ -37,7 +37,8 @@ public static class AuditApi
     public static async Task<Results<Ok<AuditRecordsPage>, ProblemHttpResult>> ListRecordsAsync(
         ClaimsPrincipal user, NpgsqlDataSource database, CancellationToken ct,
         string? tenant = null, string? keyId = null, string? tool = null, string? action = null, string? outcome = null,
-        DateTimeOffset? from = null, DateTimeOffset? to = null, string? cursor = null, int limit = 100)
+        DateTimeOffset? from = null, DateTimeOffset? to = null, string? cursor = null, int limit = 100,
+        string? person = null, string? client = null)
     {
         if (limit is < 1 or > MaxPageSize)
         {
@@ -71,6 +72,8 @@ public static class AuditApi
 
         if (tenant is not null) Where("tenant_id =", tenant);
         if (keyId is not null) Where("key_id =", keyId);
+        if (person is not null) Where("person_id =", person);
+        if (client is not null) Where("client_id =", client);
         if (tool is not null) Where("target =", "tool:" + tool);
         if (action is not null) Where("action =", action);
         if (outcome is not null) Where("outcome =", outcome);

@@ -20,7 +20,7 @@ public static class AuditHasher
         var at = entry.At.ToUniversalTime();
         at = at.AddTicks(-(at.Ticks % 10));
         var unlinked = new AuditRecord(seq, at, entry.EventId, entry.Actor.TenantId, entry.Actor.KeyId, entry.Actor.ClientIp,
-            entry.Action, entry.Target, entry.Outcome, entry.Details, entry.TraceId, prevHash, "");
+            entry.Action, entry.Target, entry.Outcome, entry.Details, entry.TraceId, prevHash, "", entry.Actor.PersonId, entry.Actor.ClientId);
         return unlinked with { Hash = ComputeHash(unlinked) };
     }
 
@@ -45,7 +45,8 @@ public static class AuditHasher
 
     /// <summary>
     /// UTF-8 JSON, no whitespace, keys in ordinal order, nulls written as null, <c>at</c> as UTC ISO 8601 with
-    /// six fractional digits and a Z, <c>seq</c> as a number. <c>hash</c> itself is not part of it.
+    /// six fractional digits and a Z, <c>seq</c> as a number. <c>hash</c> itself is not part of it. <c>clientId</c> and
+    /// <c>personId</c> appear only when set, so every record written before they existed keeps its hash.
     /// </summary>
     public static byte[] CanonicalJson(AuditRecord r) => PrevHashAndCanonicalJson(r)[Encoding.ASCII.GetByteCount(r.PrevHash)..].ToArray();
 
@@ -80,11 +81,21 @@ public static class AuditHasher
         json.WriteStartObject();
         json.WriteString("action"u8, r.Action);
         json.WriteString("at"u8, at[..atLength]);
+        if (r.ClientId is not null)
+        {
+            json.WriteString("clientId"u8, r.ClientId);
+        }
+
         json.WriteString("clientIp"u8, r.ClientIp);
         json.WriteString("details"u8, r.Details);
         json.WriteString("eventId"u8, eventId);
         json.WriteString("keyId"u8, r.KeyId);
         json.WriteString("outcome"u8, r.Outcome);
+        if (r.PersonId is not null)
+        {
+            json.WriteString("personId"u8, r.PersonId);
+        }
+
         json.WriteString("prevHash"u8, r.PrevHash);
         json.WriteNumber("seq"u8, r.Seq);
         json.WriteString("target"u8, r.Target);

@@ -3,6 +3,8 @@ namespace Platform.Audit.Chain;
 /// <summary>
 /// One link of the audit chain. <see cref="Hash"/> = SHA-256(<see cref="PrevHash"/> ‖ canonical JSON of every other
 /// field); docs/audit-chain.md specifies the canonical form so that a third party can verify an export.
+/// <see cref="PersonId"/> and <see cref="ClientId"/> (a person acting through an OAuth client, decision 0007) came
+/// after chains existed: the canonical form holds them only when they are set, so records without them hash as before.
 /// </summary>
 public sealed record AuditRecord(
     long Seq,
@@ -17,7 +19,9 @@ public sealed record AuditRecord(
     string? Details,
     string? TraceId,
     string PrevHash,
-    string Hash);
+    string Hash,
+    string? PersonId = null,
+    string? ClientId = null);
 
 /// <summary>The newest link: the single writer extends the chain from here.</summary>
 public sealed class ChainHead

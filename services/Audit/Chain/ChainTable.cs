@@ -15,11 +15,11 @@ public static class ChainTable
     public const string Name = Extensions.Extensions.Schema + ".chain_records";
 
     /// <summary>Every column, in <see cref="AuditRecord"/>'s order, as <see cref="Read"/> expects them.</summary>
-    public const string Columns = "seq, at, event_id, tenant_id, key_id, client_ip, action, target, outcome, details, trace_id, prev_hash, hash";
+    public const string Columns = "seq, at, event_id, tenant_id, key_id, client_ip, action, target, outcome, details, trace_id, prev_hash, hash, person_id, client_id";
 
-    /// <summary>One statement for a whole batch: 13 arrays, one per column (<see cref="InsertValues"/>).</summary>
+    /// <summary>One statement for a whole batch: 15 arrays, one per column (<see cref="InsertValues"/>).</summary>
     public const string InsertSql =
-        $"insert into {Name} ({Columns}) select * from unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        $"insert into {Name} ({Columns}) select * from unnest(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
     public static Table Definition()
     {
@@ -38,6 +38,9 @@ public static class ChainTable
         table.AddColumn("trace_id", "text");
         table.AddColumn("prev_hash", "text").NotNull();
         table.AddColumn("hash", "text").NotNull();
+        // Added with people (decision 0007): a nullable column, so the migration of an existing table is an alter.
+        table.AddColumn("person_id", "text").AddIndex(_ => { });
+        table.AddColumn("client_id", "text");
         return table;
     }
 
@@ -47,7 +50,7 @@ public static class ChainTable
         records.Select(r => r.TenantId).ToArray(), records.Select(r => r.KeyId).ToArray(), records.Select(r => r.ClientIp).ToArray(),
         records.Select(r => r.Action).ToArray(), records.Select(r => r.Target).ToArray(), records.Select(r => r.Outcome).ToArray(),
         records.Select(r => r.Details).ToArray(), records.Select(r => r.TraceId).ToArray(), records.Select(r => r.PrevHash).ToArray(),
-        records.Select(r => r.Hash).ToArray(),
+        records.Select(r => r.Hash).ToArray(), records.Select(r => r.PersonId).ToArray(), records.Select(r => r.ClientId).ToArray(),
     ];
 
     /// <summary>A record from <see cref="Columns"/>, starting at ordinal 0.</summary>
@@ -55,7 +58,8 @@ public static class ChainTable
     {
         string? Text(int ordinal) => reader.IsDBNull(ordinal) ? null : reader.GetString(ordinal);
         return new AuditRecord(reader.GetInt64(0), reader.GetFieldValue<DateTimeOffset>(1), reader.GetGuid(2), Text(3), Text(4), Text(5),
-            reader.GetString(6), reader.GetString(7), reader.GetString(8), Text(9), Text(10), reader.GetString(11), reader.GetString(12));
+            reader.GetString(6), reader.GetString(7), reader.GetString(8), Text(9), Text(10), reader.GetString(11), reader.GetString(12),
+            Text(13), Text(14));
     }
 
     /// <summary>All records of a query that selects <see cref="Columns"/>.</summary>

@@ -23,7 +23,8 @@ public sealed partial class LegacyRecordMigration(NpgsqlDataSource database, ILo
           end if;
           insert into {ChainTable.Name} ({ChainTable.Columns})
             select id, (data ->> 'At')::timestamptz, (data ->> 'EventId')::uuid, data ->> 'TenantId', data ->> 'KeyId', data ->> 'ClientIp',
-                   data ->> 'Action', data ->> 'Target', data ->> 'Outcome', data ->> 'Details', data ->> 'TraceId', data ->> 'PrevHash', data ->> 'Hash'
+                   data ->> 'Action', data ->> 'Target', data ->> 'Outcome', data ->> 'Details', data ->> 'TraceId', data ->> 'PrevHash', data ->> 'Hash',
+                   null, null
             from {Legacy}
             on conflict (seq) do nothing;
           get diagnostics moved = row_count;

@@ -109,6 +109,17 @@ public static class NdjsonExport
                 json.WriteString("tenantId"u8, r.TenantId);
                 json.WriteString("keyId"u8, r.KeyId);
                 json.WriteString("clientIp"u8, r.ClientIp);
+                // Only when set, like the canonical form: exports of chains without them read as they always did.
+                if (r.PersonId is not null)
+                {
+                    json.WriteString("personId"u8, r.PersonId);
+                }
+
+                if (r.ClientId is not null)
+                {
+                    json.WriteString("clientId"u8, r.ClientId);
+                }
+
                 json.WriteString("action"u8, r.Action);
                 json.WriteString("target"u8, r.Target);
                 json.WriteString("outcome"u8, r.Outcome);
@@ -166,7 +177,7 @@ public static class NdjsonExport
         {
             "export" => new Header(e.GetProperty("complete").GetBoolean(), e.GetProperty("anchorSeq").GetInt64(), R("anchorHash")),
             "record" => new AuditRecord(e.GetProperty("seq").GetInt64(), At(), Guid.Parse(R("eventId")), S("tenantId"), S("keyId"), S("clientIp"),
-                R("action"), R("target"), R("outcome"), S("details"), S("traceId"), R("prevHash"), R("hash")),
+                R("action"), R("target"), R("outcome"), S("details"), S("traceId"), R("prevHash"), R("hash"), S("personId"), S("clientId")),
             "checkpoint" => new AuditCheckpoint(e.GetProperty("seq").GetInt64(), R("hash"), At(), R("keyId"), R("signature")),
             "erasure" => new AuditErasure(e.GetProperty("fromSeq").GetInt64(), e.GetProperty("toSeq").GetInt64(), R("prevHash"), R("hash"), At(),
                 R("keyId"), R("signature")),

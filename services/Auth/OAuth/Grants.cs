@@ -78,14 +78,14 @@ internal sealed class Grants(
             await tokens.RevokeByAuthorizationIdAsync(grantId, ct);
         }
 
-        await CredentialChanges.NotifyGrantRevokedAsync(dataSource, grantId);
+        await CredentialChanges.NotifyRevokedAsync(dataSource, grantId);
     }
 
     /// <summary>OpenIddict already revoked the grant of a replayed refresh token; tell the resource servers.</summary>
     public async Task AnnounceReuseAsync(string grantId, string? clientId)
     {
         logger.LogWarning("A redeemed refresh token was presented again by client {ClientId}; grant {GrantId} is revoked", clientId, grantId);
-        await CredentialChanges.NotifyGrantRevokedAsync(dataSource, grantId);
+        await CredentialChanges.NotifyRevokedAsync(dataSource, grantId);
     }
 
     private async Task<GrantResponse> DescribeAsync(object authorization, CancellationToken ct)

@@ -74,7 +74,7 @@ public static class ManageMembersEndpoints
             return MemberStreams.Conflict(personId);
         }
 
-        await CredentialChanges.NotifySubjectRevokedAsync(dataSource, personId);
+        await CredentialChanges.NotifyRevokedAsync(dataSource, personId);
         member.Apply(removed);
         member.Version++;
         return TypedResults.Ok(MemberResponse.From(member));
@@ -126,7 +126,7 @@ public static class ManageMembersEndpoints
         // Tokens carry the scopes of the roles they were issued under; fewer roles must not wait for their expiry.
         if (!previous.All(roles.Contains))
         {
-            await CredentialChanges.NotifySubjectRevokedAsync(dataSource, personId);
+            await CredentialChanges.NotifyRevokedAsync(dataSource, personId);
         }
 
         member.Apply(changed);

@@ -1,8 +1,10 @@
 namespace Platform.ToolExecution.Calls;
 
 // Domain events of one tool call's stream (one stream per call, keyed by the call id).
+// PersonId and ClientId came with people (decision 0007); streams written before them read as null.
 public sealed record ToolCallStarted(
-    Guid CallId, string Tool, string? TenantId, string? KeyId, string? ClientIp, string ArgumentsSha256, string? TraceId, DateTimeOffset At);
+    Guid CallId, string Tool, string? TenantId, string? KeyId, string? ClientIp, string ArgumentsSha256, string? TraceId, DateTimeOffset At,
+    string? PersonId = null, string? ClientId = null);
 
 public sealed record ToolCallCompleted(Guid CallId, double DurationMs, DateTimeOffset At);
 

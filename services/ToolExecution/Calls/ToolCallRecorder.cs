@@ -42,7 +42,10 @@ public sealed class ToolCallRecorder(ToolCallJournal journal, DatabaseAvailabili
         var now = time.GetUtcNow();
         var tenant = call.User?.TenantOf();
         var keyId = call.User?.KeyIdOf();
-        var started = new ToolCallStarted(call.CallId, call.Tool, tenant, keyId, call.ClientIp, call.ArgumentsSha256, call.TraceId, call.StartedAt);
+        var personId = call.User?.PersonIdOf();
+        var clientId = call.User?.ClientIdOf();
+        var started = new ToolCallStarted(call.CallId, call.Tool, tenant, keyId, call.ClientIp, call.ArgumentsSha256, call.TraceId, call.StartedAt,
+            personId, clientId);
         object final = outcome.Outcome switch
         {
             ToolCallOutcomes.Completed => new ToolCallCompleted(call.CallId, outcome.DurationMs, now),
@@ -50,7 +53,7 @@ public sealed class ToolCallRecorder(ToolCallJournal journal, DatabaseAvailabili
             _ => new ToolCallRejected(call.CallId, outcome.Reason ?? RejectionReasons.Forbidden, now),
         };
         var recorded = new ToolCallRecorded(Guid.CreateVersion7(), call.CallId, call.Tool, outcome.Outcome, outcome.Reason,
-            call.ArgumentsSha256, call.RedactedArguments, outcome.DurationMs, new Actor(tenant, keyId, call.ClientIp), now, call.TraceId);
+            call.ArgumentsSha256, call.RedactedArguments, outcome.DurationMs, new Actor(tenant, keyId, call.ClientIp, personId, clientId), now, call.TraceId);
         // Not cancellable by the client: the audit write of a call that already ran must happen.
         var committed = journal.AppendAsync(new ToolCallJournal.Entry(call.CallId, [started, final], recorded, Activity.Current));
         var waitStarted = time.GetTimestamp();

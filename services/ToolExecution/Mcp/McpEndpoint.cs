@@ -1,3 +1,5 @@
+using Platform.Authentication;
+using Platform.ServiceDefaults.Http;
 using Microsoft.Extensions.Options;
 
 namespace Platform.ToolExecution.Mcp;
@@ -7,22 +9,34 @@ public static class McpEndpoint
     public const string Path = "/mcp";
     public const string MetadataPath = "/.well-known/oauth-protected-resource";
 
+    /// <summary>RFC 9728 section 3.1: the metadata of <c>https://host/mcp</c> is at the well-known path plus <c>/mcp</c>.</summary>
+    public const string PathMetadataPath = MetadataPath + Path;
+
     public static IEndpointRouteBuilder MapMcpEndpoint(this IEndpointRouteBuilder app)
     {
-        app.MapMcp(Path).RequireAuthorization();
+        app.MapMcp(Path).RequireAuthorization().RequirePlatformCors();
         return app;
     }
 
-    /// <summary>RFC 9728: tells a client that got a 401 where to obtain a token for this resource.</summary>
+    /// <summary>
+    /// RFC 9728: tells a client that got a 401 where to obtain a token for this resource: the resource (the token
+    /// audience), Auth's issuer, the scopes and header-only bearer tokens. Served at the root well-known path, which the
+    /// 401 points to, and at the path-inserted one, which clients try first (MCP authorization, 2025-11-25).
+    /// </summary>
     public static IEndpointRouteBuilder MapProtectedResourceMetadata(this IEndpointRouteBuilder app)
     {
-        app.MapGet(MetadataPath, (HttpContext http, IOptions<McpOptions> options, IConfiguration configuration) =>
-            TypedResults.Ok(new ProtectedResourceMetadata(
-                ResourceUri(http, options.Value),
-                [AuthorizationServer(configuration, http)],
-                Credentials.Scopes.Scope.All.Order(StringComparer.Ordinal).ToArray(),
-                ["header"])))
-            .AllowAnonymous();
+        foreach (var path in (string[])[MetadataPath, PathMetadataPath])
+        {
+            app.MapGet(path, (HttpContext http, IOptions<McpOptions> options, IConfiguration configuration) =>
+                TypedResults.Ok(new ProtectedResourceMetadata(
+                    ResourceUri(http, options.Value),
+                    [AuthorizationServer(configuration, http)],
+                    Credentials.Scopes.Scope.All.Order(StringComparer.Ordinal).ToArray(),
+                    ["header"])))
+                .AllowAnonymous()
+                .RequirePlatformCors();
+        }
+
         return app;
     }
 
@@ -35,9 +49,9 @@ public static class McpEndpoint
         return $"{resource.GetLeftPart(UriPartial.Authority)}{MetadataPath}";
     }
 
-    /// <summary>Auth's public URL; under the AppHost it is Aspire's <c>services__auth__http__0</c>.</summary>
+    /// <summary>The issuer whose tokens this server accepts (<see cref="AccessTokenValidator.IssuerOf"/>).</summary>
     private static string AuthorizationServer(IConfiguration configuration, HttpContext http) =>
-        configuration["Mcp:AuthorizationServer"] ?? configuration["services:auth:http:0"] ?? $"{http.Request.Scheme}://{http.Request.Host}";
+        AccessTokenValidator.IssuerOf(configuration) ?? $"{http.Request.Scheme}://{http.Request.Host}";
 
     public sealed record ProtectedResourceMetadata(
         [property: System.Text.Json.Serialization.JsonPropertyName("resource")] string Resource,

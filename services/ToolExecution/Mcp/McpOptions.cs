@@ -24,10 +24,4 @@ public sealed class McpOptions
     public TimeSpan DefaultToolTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     public long MaxRequestBodyBytes { get; set; } = 256 * 1024;
-
-    /// <summary>
-    /// Browser origins allowed to call <c>/mcp</c>. A request without <c>Origin</c> (any non-browser client) is fine;
-    /// one with an Origin not listed gets 403, which stops DNS-rebinding pages from driving a local server.
-    /// </summary>
-    public List<string> AllowedOrigins { get; set; } = [];
 }

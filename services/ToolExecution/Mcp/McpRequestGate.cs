@@ -10,7 +10,8 @@ using Platform.ToolExecution.RateLimits;
 namespace Platform.ToolExecution.Mcp;
 
 /// <summary>
-/// What must happen to a request to <c>/mcp</c> before the MCP handler runs, in order: the Origin check (every method), then for <c>POST</c> the body size limit, the scope
+/// What must happen to a request to <c>/mcp</c> before the MCP handler runs, in order: the Origin check (every method; a
+/// CORS preflight never gets here, <see cref="PlatformCors"/> answers it), then for <c>POST</c> the body size limit, the scope
 /// check (HTTP 403 <c>insufficient_scope</c> needs the JSON-RPC method, so the body is buffered and read once), and
 /// the distributed rate limit for tool calls.
 /// </summary>
@@ -22,8 +23,11 @@ public static class McpRequestGate
             branch => branch.Use(async (http, next) =>
             {
                 var mcp = http.RequestServices.GetRequiredService<IOptions<McpOptions>>().Value;
-                // Every method: in stateful mode GET opens a session's event stream and DELETE ends a session.
-                if (http.Request.Headers.Origin is [{ } origin] && !mcp.AllowedOrigins.Contains(origin, StringComparer.OrdinalIgnoreCase))
+                // Every method: in stateful mode GET opens a session's event stream and DELETE ends a session. A request
+                // without Origin (any non-browser client) is fine; a browser origin not configured for CORS
+                // (Cors:AllowedOrigins) gets 403, which stops DNS-rebinding pages from driving a local server.
+                var browsers = http.RequestServices.GetRequiredService<IOptionsMonitor<PlatformCorsOptions>>().CurrentValue;
+                if (http.Request.Headers.Origin is [{ } origin] && !browsers.Allows(origin))
                 {
                     await Results.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Origin not allowed",
                         detail: "This origin may not call the MCP endpoint.", type: ProblemTypes.Forbidden).ExecuteAsync(http);

@@ -8,7 +8,7 @@ using Platform.ToolExecution.Mcp;
 namespace Platform.ToolExecution.RateLimits;
 
 /// <summary>
-/// Checks and consumes every limit of a tool call in one Redis round trip before the tool runs, holds the key's
+/// Checks and consumes every limit of a tool call in one Redis round trip before the tool runs, holds the caller's
 /// concurrency lease for the call's duration, and records a refusal as a rejected call for the audit trail.
 /// </summary>
 public sealed class ToolCallRateLimits(RedisRateLimiter limiter, IOptionsMonitor<RateLimitOptions> options, IOptions<McpOptions> mcp)
@@ -19,15 +19,17 @@ public sealed class ToolCallRateLimits(RedisRateLimiter limiter, IOptionsMonitor
     public async Task RunAsync(HttpContext http, McpRequest request, RequestDelegate next)
     {
         var limits = http.Features.Get<VerifyKeyResponse>()?.Limits;
-        var keyId = http.User.KeyIdOf();
-        if (limits is null || keyId is null)
+        // The per-key limits partition by subject: a key's id, or a person's id for a person's token, so a person's
+        // budget is one whatever the number of OAuth clients they authorize (docs/oauth.md, "Rate limits").
+        var subject = http.User.SubjectOf();
+        if (limits is null || subject is null)
         {
             await next(http);
             return;
         }
 
         var tenant = http.User.TenantOf() is { Length: > 0 } t ? t : PlatformTenant;
-        var decision = await limiter.AcquireAsync(new RateLimitRequest(tenant, keyId, request.ToolName, PolicyFor(limits)), http.RequestAborted);
+        var decision = await limiter.AcquireAsync(new RateLimitRequest(tenant, subject, request.ToolName, PolicyFor(limits)), http.RequestAborted);
         if (!decision.IsAllowed)
         {
             var recorder = http.RequestServices.GetRequiredService<ToolCallRecorder>();
