@@ -55,6 +55,8 @@ internal static class Extensions
                 marten.Schema.For<Invitation>().Index(i => i.PersonId);
                 marten.Schema.For<PersonCredentials>();
                 marten.Schema.For<DataProtectionKey>();
+                marten.Schema.For<Passkey>().Index(p => p.PersonId);
+                marten.Schema.For<PasskeyCeremony>();
             },
             wolverine =>
             {
@@ -74,6 +76,8 @@ internal static class Extensions
         builder.Services.AddSingleton(sp => new RedisRateLimiter(
             sp.GetRequiredService<IConnectionMultiplexer>(), new RedisRateLimiterOptions(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SignInLimits>();
+        builder.Services.AddSingleton<SignInAttemptFactory>();
+        builder.Services.AddSingleton<PasskeyRelyingParty>();
         builder.AddSharedDataProtection();
         builder.Services.AddAntiforgery(options =>
         {
