@@ -12,6 +12,7 @@ public static class SignInFailures
     public const string UnknownAccount = "unknown_account";
     public const string WrongPassword = "wrong_password";
     public const string WrongCode = "wrong_code";
+    public const string WrongPasskey = "wrong_passkey";
     public const string LockedOut = "locked_out";
     public const string RateLimited = "rate_limited";
 }
@@ -34,12 +35,12 @@ public sealed record MemberRolesChanged(
 public sealed record MemberRemoved(
     Guid EventId, string PersonId, string? TenantId, Actor Actor, DateTimeOffset OccurredAt, string? TraceId);
 
-/// <summary>A person's credentials changed: <c>password_set</c>, <c>totp_enabled</c> or <c>totp_disabled</c>.</summary>
+/// <summary>A person's credentials changed: <c>password_set</c>, <c>totp_enabled</c>, <c>totp_disabled</c> or <c>passkey_added</c>.</summary>
 [MessageIdentity("platform.auth.member-credential-changed.v1")]
 public sealed record MemberCredentialChanged(
     Guid EventId, string PersonId, string? TenantId, string Change, Actor Actor, DateTimeOffset OccurredAt, string? TraceId);
 
-/// <param name="Methods">How the person proved who they are, as <c>amr</c> values: <c>pwd</c>, <c>otp</c>.</param>
+/// <param name="Methods">How the person proved who they are, as <c>amr</c> values: <c>pwd</c>, <c>otp</c>, <c>hwk</c> (a passkey).</param>
 [MessageIdentity("platform.auth.sign-in-succeeded.v1")]
 public sealed record SignInSucceeded(
     Guid EventId, string PersonId, string? TenantId, IReadOnlyList<string> Methods, Actor Actor, DateTimeOffset OccurredAt, string? TraceId);

@@ -26,6 +26,10 @@ public sealed class RedactingText
         { "BEARER xyz", $"BEARER {M}" },
         { $"Bearer {Jwt}", $"Bearer {M}" },
 
+        // Invitation links: the request log prints the URL, whose last segment is the single-use secret.
+        { "Request starting HTTP/1.1 GET http://auth/account/invitations/Zm9vYmFyYmF6cXV4MDEyMzQ1Njc4OWFiY2RlZmdoaWo - -",
+            $"Request starting HTTP/1.1 GET http://auth/account/invitations/{M} - -" },
+
         // JWTs and JWEs on their own.
         { $"got {Jwt} back", $"got {M} back" },
         { $"jwe {Jwe} end", $"jwe {M} end" },

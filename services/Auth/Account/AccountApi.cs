@@ -23,6 +23,7 @@ public static class AccountApi
         account.MapGet("/totp", TotpEndpoints.PageAsync);
         account.MapPost("/totp", TotpEndpoints.EnableAsync);
         account.MapPost("/totp/disable", TotpEndpoints.DisableAsync);
+        account.MapPasskeyEndpoints();
         return app;
     }
 
@@ -68,6 +69,7 @@ public static class AccountApi
             return Results.Redirect($"{PersonAuthentication.SignInPath}?{PersonAuthentication.ReturnUrlParameter}=%2Faccount");
         }
 
+        var tokens = antiforgery.GetAndStoreTokens(http);
         var methods = string.Join(", ", person.FindAll(PersonAuthentication.Claims.Methods).Select(c => c.Value));
         var roles = string.Join(", ", person.FindAll(PersonAuthentication.Claims.Role).Select(c => c.Value));
         return new AccountPage("Your account")
@@ -75,7 +77,10 @@ public static class AccountApi
             .Paragraph($"{person.FindFirstValue(PersonAuthentication.Claims.Name)} ({person.FindFirstValue(PersonAuthentication.Claims.Email)})")
             .Paragraph($"Roles: {roles}. Signed in with: {methods}.")
             .Link("/account/totp", "Authenticator app (TOTP)")
-            .Form("/account/signout", antiforgery.GetAndStoreTokens(http), "Sign out")
+            .Form("/account/passkeys/register", tokens, "Add a passkey", PasskeyEndpoints.FormAttributes("register"),
+                FormField.Hidden("ceremonyId", null), FormField.Hidden("credential", null))
+            .Form("/account/signout", tokens, "Sign out")
+            .Script(PasskeyEndpoints.ScriptPath)
             .Result();
     }
 

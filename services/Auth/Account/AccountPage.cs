@@ -15,11 +15,15 @@ public sealed class AccountPage
     public const string ContentSecurityPolicy =
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+    /// <summary>What a page that runs one of Auth's own scripts (passkeys) adds: scripts and fetches from Auth only.</summary>
+    public const string ScriptPolicy = "; script-src 'self'; connect-src 'self'";
+
     public const string StylesheetPath = "/account/account.css";
 
     private static readonly HtmlEncoder Html = HtmlEncoder.Default;
     private readonly string _title;
     private readonly StringBuilder _body = new();
+    private readonly List<string> _scripts = [];
 
     public AccountPage(string title) => _title = title;
 
@@ -40,10 +44,16 @@ public sealed class AccountPage
     public AccountPage Link(string href, string text) => Append($"<p><a href=\"{Encode(href)}\">{Encode(text)}</a></p>");
 
     /// <summary>A POST form to <paramref name="action"/> with the antiforgery token of <paramref name="tokens"/>.</summary>
-    public AccountPage Form(string action, AntiforgeryTokenSet tokens, string submitLabel, params IEnumerable<FormField> fields)
+    public AccountPage Form(string action, AntiforgeryTokenSet tokens, string submitLabel, params IEnumerable<FormField> fields) =>
+        Form(action, tokens, submitLabel, new Dictionary<string, string>(), fields);
+
+    /// <summary>A form with extra attributes on the form element (<c>data-*</c> for a script).</summary>
+    public AccountPage Form(string action, AntiforgeryTokenSet tokens, string submitLabel, IReadOnlyDictionary<string, string> attributes, params IEnumerable<FormField> fields)
     {
         ArgumentNullException.ThrowIfNull(tokens);
-        _body.Append($"<form method=\"post\" action=\"{Encode(action)}\">");
+        ArgumentNullException.ThrowIfNull(attributes);
+        var extra = string.Concat(attributes.Select(a => $" {Encode(a.Key)}=\"{Encode(a.Value)}\""));
+        _body.Append($"<form method=\"post\" action=\"{Encode(action)}\"{extra}>");
         _body.Append($"<input type=\"hidden\" name=\"{Encode(tokens.FormFieldName)}\" value=\"{Encode(tokens.RequestToken)}\">");
         foreach (var field in fields)
         {
@@ -54,20 +64,28 @@ public sealed class AccountPage
         return this;
     }
 
+    /// <summary>Runs one of Auth's own scripts (never inline); the page's policy then allows <see cref="ScriptPolicy"/>.</summary>
+    public AccountPage Script(string src)
+    {
+        _scripts.Add(src);
+        return this;
+    }
+
     /// <summary>The page with <paramref name="statusCode"/>, <see cref="ContentSecurityPolicy"/>, <c>X-Frame-Options: DENY</c> and <c>Cache-Control: no-store</c>.</summary>
-    public IResult Result(int statusCode = StatusCodes.Status200OK) => new PageResult(Render(), statusCode);
+    public IResult Result(int statusCode = StatusCodes.Status200OK) =>
+        new PageResult(Render(), statusCode, _scripts.Count > 0 ? ContentSecurityPolicy + ScriptPolicy : ContentSecurityPolicy);
 
     public string Render() =>
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
         + "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         + "<meta name=\"referrer\" content=\"no-referrer\">"
         + $"<title>{Encode(_title)} · Platform</title><link rel=\"stylesheet\" href=\"{StylesheetPath}\"></head>"
-        + $"<body><main>{_body}</main></body></html>";
+        + $"<body><main>{_body}</main>{string.Concat(_scripts.Select(src => $"<script src=\"{Encode(src)}\" defer></script>"))}</body></html>";
 
-    public static void ApplyHeaders(HttpResponse response)
+    public static void ApplyHeaders(HttpResponse response, string contentSecurityPolicy = ContentSecurityPolicy)
     {
         ArgumentNullException.ThrowIfNull(response);
-        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
         response.Headers.XFrameOptions = "DENY";
         response.Headers.CacheControl = "no-store";
         response.Headers.Pragma = "no-cache";
@@ -81,11 +99,11 @@ public sealed class AccountPage
         return this;
     }
 
-    private sealed class PageResult(string html, int statusCode) : IResult
+    private sealed class PageResult(string html, int statusCode, string contentSecurityPolicy) : IResult
     {
         public Task ExecuteAsync(HttpContext httpContext)
         {
-            ApplyHeaders(httpContext.Response);
+            ApplyHeaders(httpContext.Response, contentSecurityPolicy);
             httpContext.Response.StatusCode = statusCode;
             httpContext.Response.ContentType = "text/html; charset=utf-8";
             return httpContext.Response.WriteAsync(html, Encoding.UTF8);

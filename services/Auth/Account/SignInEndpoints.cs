@@ -39,8 +39,7 @@ public static partial class SignInEndpoints
 
     public static async Task<IResult> SignInAsync(
         HttpContext http, IAntiforgery antiforgery, IDocumentSession session, IMartenOutbox outbox, PasswordHasher hasher,
-        TotpAuthenticator totp, SignInLimits limits, IDataProtectionProvider dataProtection, IOptionsMonitor<PeopleOptions> options,
-        TimeProvider time, ILogger<SignInAttempt> logger, CancellationToken ct)
+        SignInLimits limits, SignInAttemptFactory attempts, CancellationToken ct)
     {
         if (!await AccountApi.IsGenuineFormAsync(http, antiforgery))
         {
@@ -48,12 +47,8 @@ public static partial class SignInEndpoints
         }
 
         var form = await http.Request.ReadFormAsync(ct);
-        var attempt = new SignInAttempt(http, antiforgery, session, outbox, totp, time, SignInDecider.Policy.From(options.CurrentValue),
-            dataProtection.CreateProtector("Platform.Auth.SignIn.Ticket.v1").ToTimeLimitedDataProtector(), logger, ct)
-        {
-            ReturnUrl = AccountApi.LocalReturnUrl(form["returnUrl"]),
-            Tenant = form["tenant"].ToString() is { Length: > 0 } t ? t : null,
-        };
+        var attempt = attempts.Create(http, session, outbox, AccountApi.LocalReturnUrl(form["returnUrl"]),
+            form["tenant"].ToString() is { Length: > 0 } t ? t : null, ct);
 
         if (form["ticket"].ToString() is { Length: > 0 } ticket)
         {
@@ -83,13 +78,33 @@ public static partial class SignInEndpoints
             page.Error(error);
         }
 
-        return page.Form(PersonAuthentication.SignInPath, antiforgery.GetAndStoreTokens(http), "Sign in",
-                new FormField("email", "Email", "email", email, "username", MaxLength: InviteMemberEndpoint.MaxEmailLength),
+        var tokens = antiforgery.GetAndStoreTokens(http);
+        return page.Form(PersonAuthentication.SignInPath, tokens, "Sign in",
+                new FormField("email", "Email", "email", email, "username webauthn", MaxLength: InviteMemberEndpoint.MaxEmailLength),
                 new FormField("password", "Password", "password", Autocomplete: "current-password", MaxLength: PasswordOptions.MaxLength),
                 FormField.Hidden("returnUrl", AccountApi.LocalReturnUrl(returnUrl)),
                 FormField.Hidden("tenant", tenant))
+            .Form("/account/passkeys/signin", tokens, "Sign in with a passkey", PasskeyEndpoints.FormAttributes("signin"),
+                FormField.Hidden("ceremonyId", null), FormField.Hidden("credential", null), FormField.Hidden("returnUrl", AccountApi.LocalReturnUrl(returnUrl)))
+            .Script(PasskeyEndpoints.ScriptPath)
             .Result(status);
     }
+}
+
+/// <summary>Builds a <see cref="SignInAttempt"/> with the services every attempt needs.</summary>
+public sealed class SignInAttemptFactory(
+    IAntiforgery antiforgery, TotpAuthenticator totp, TimeProvider time, IOptionsMonitor<PeopleOptions> options,
+    IDataProtectionProvider dataProtection, ILogger<SignInAttempt> logger)
+{
+    private readonly ITimeLimitedDataProtector _tickets =
+        dataProtection.CreateProtector("Platform.Auth.SignIn.Ticket.v1").ToTimeLimitedDataProtector();
+
+    public SignInAttempt Create(HttpContext http, IDocumentSession session, IMartenOutbox outbox, string? returnUrl, string? tenant, CancellationToken ct) =>
+        new(http, antiforgery, session, outbox, totp, time, SignInDecider.Policy.From(options.CurrentValue), _tickets, logger, ct)
+        {
+            ReturnUrl = returnUrl,
+            Tenant = tenant,
+        };
 }
 
 /// <summary>One sign-in attempt: the checks in order, and the events each outcome appends and publishes.</summary>
@@ -232,6 +247,14 @@ public sealed partial class SignInAttempt(
         return await SucceedAsync(personId, [PersonAuthentication.Methods.Password, PersonAuthentication.Methods.Otp]);
     }
 
+    /// <summary>A failed proof other than a password (a passkey): recorded like one, answered with the generic page.</summary>
+    internal async Task<IResult> FailAsync(string personId, string reason)
+    {
+        var lockedUntil = await RecordFailureAsync(personId, reason);
+        await session.SaveChangesAsync(ct);
+        return lockedUntil is { } until ? LockedPage(null, until) : Page(null, SignInEndpoints.GenericFailure, StatusCodes.Status401Unauthorized);
+    }
+
     /// <summary>Appends the failure (and a lockout when it is due) and publishes both; returns the lockout's end if this failure locked the account.</summary>
     private async Task<DateTimeOffset?> RecordFailureAsync(string personId, string reason)
     {
@@ -258,7 +281,7 @@ public sealed partial class SignInAttempt(
         return null;
     }
 
-    private async Task<IResult> SucceedAsync(string personId, IReadOnlyList<string> methods)
+    internal async Task<IResult> SucceedAsync(string personId, IReadOnlyList<string> methods)
     {
         var stream = await session.Events.FetchForWriting<Member>(personId, ct);
         var member = stream.Aggregate!;
@@ -295,7 +318,7 @@ public sealed partial class SignInAttempt(
             .Result(status);
     }
 
-    private IResult LockedPage(string? email, DateTimeOffset until)
+    internal IResult LockedPage(string? email, DateTimeOffset until)
     {
         var minutes = Math.Max(1, (int)Math.Ceiling((until - time.GetUtcNow()).TotalMinutes));
         return Page(email, $"This account is locked after too many failed sign-ins. Try again in {minutes} minute{(minutes == 1 ? "" : "s")}.",

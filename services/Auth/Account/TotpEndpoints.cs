@@ -155,7 +155,7 @@ public static class TotpEndpoints
             .Result(status);
     }
 
-    private static async Task<Member?> SignedInMemberAsync(HttpContext http, IQuerySession session, CancellationToken ct)
+    internal static async Task<Member?> SignedInMemberAsync(HttpContext http, IQuerySession session, CancellationToken ct)
     {
         var person = await PersonAuthentication.SignedInPersonAsync(http);
         return person?.FindFirstValue(PersonAuthentication.Claims.Subject) is { } personId

@@ -58,6 +58,8 @@ internal static class Extensions
                 marten.Schema.For<PersonCredentials>();
                 marten.Schema.For<DataProtectionKey>();
                 marten.Schema.For<TokenEncryptionKey>();
+                marten.Schema.For<Passkey>().Index(p => p.PersonId);
+                marten.Schema.For<PasskeyCeremony>();
             },
             wolverine =>
             {
@@ -77,6 +79,8 @@ internal static class Extensions
         builder.Services.AddSingleton(sp => new RedisRateLimiter(
             sp.GetRequiredService<IConnectionMultiplexer>(), new RedisRateLimiterOptions(), sp.GetRequiredService<TimeProvider>()));
         builder.Services.AddSingleton<SignInLimits>();
+        builder.Services.AddSingleton<SignInAttemptFactory>();
+        builder.Services.AddSingleton<PasskeyRelyingParty>();
         builder.AddSharedDataProtection();
         builder.Services.AddAntiforgery(options =>
         {

@@ -15,6 +15,9 @@ public sealed record PasswordSet(string PersonId, DateTimeOffset At);
 
 public sealed record TotpEnabled(string PersonId, DateTimeOffset At);
 
+/// <param name="CredentialId">The passkey's public credential id (base64url), not a secret.</param>
+public sealed record PasskeyAdded(string PersonId, string CredentialId, DateTimeOffset At);
+
 public sealed record TotpDisabled(string PersonId, string By, DateTimeOffset At);
 
 public sealed record MemberRolesChanged(string PersonId, IReadOnlyList<string> Roles, string ChangedBy, DateTimeOffset At);
@@ -48,6 +51,7 @@ public sealed class Member
     public DateTimeOffset? RemovedAt { get; set; }
     public bool HasPassword { get; set; }
     public bool TotpEnabled { get; set; }
+    public int Passkeys { get; set; }
 
     /// <summary>Failed sign-ins since the last success; reset by a success.</summary>
     public int ConsecutiveFailures { get; set; }
@@ -104,6 +108,9 @@ public sealed class Member
         TotpEnabled = false;
         SessionStamp++;
     }
+
+    // Adding a passkey adds a way in without weakening the others, so other sessions stay.
+    public void Apply(PasskeyAdded _) => Passkeys++;
 
     public void Apply(MemberRolesChanged e)
     {

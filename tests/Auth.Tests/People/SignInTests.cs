@@ -92,7 +92,9 @@ public sealed class SignInTests(AuthApp app) : IClassFixture<AuthApp>
         Assert.Contains("base-uri 'none'", csp, StringComparison.Ordinal);
         Assert.Equal("DENY", Assert.Single(page.Response.Headers.GetValues("X-Frame-Options")));
         Assert.Contains("no-store", page.Response.Headers.CacheControl?.ToString(), StringComparison.Ordinal);
-        Assert.DoesNotContain("<script", page.Html, StringComparison.OrdinalIgnoreCase);
+        Assert.All(System.Text.RegularExpressions.Regex.Matches(page.Html, "<script[^>]*>").Select(m => m.Value),
+            tag => Assert.Equal($"<script src=\"{PasskeyEndpoints.ScriptPath}\" defer>", tag));
+        Assert.Contains("script-src 'self'", csp, StringComparison.Ordinal);
     }
 
     [Fact]
