@@ -31,7 +31,9 @@ public sealed class OAuthFlowApp : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         var database = await _infrastructure.NewDatabaseAsync("authflow");
-        Host = new ServiceHost<Program>(AuthApp.Settings(database), services =>
+        var settings = AuthApp.Settings(database);
+        settings["Auth:OAuth:Registration:PerIpPerHour"] = "10000";
+        Host = new ServiceHost<Program>(settings, services =>
         {
             if (!services.Any(d => d.ServiceType == typeof(CookieAuthenticationHandler)))
             {
