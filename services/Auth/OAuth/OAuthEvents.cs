@@ -107,7 +107,8 @@ internal static class OAuthEvents
 
             if (await tokens.HasStatusAsync(token, Statuses.Redeemed) || await tokens.HasStatusAsync(token, Statuses.Revoked))
             {
-                await grants.AnnounceReuseAsync(grantId, context.Request.ClientId);
+                var ip = context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString();
+                await grants.AnnounceReuseAsync(grantId, new Contracts.Actor(null, null, ip, ClientId: context.Request.ClientId), CancellationToken.None);
             }
         }
     }
