@@ -161,6 +161,33 @@ public sealed class AuthorizationCodeFlowTests(OAuthFlowApp app) : IClassFixture
     }
 
     [Fact]
+    public async Task A_replayed_refresh_token_announces_the_revoked_grant_to_every_replica()
+    {
+        using var browser = app.Browser();
+        var (clientId, tokens, _) = await FullFlowAsync(browser);
+        var grantId = new JsonWebToken(tokens.GetProperty("access_token").GetString()).GetPayloadValue<string>("gid");
+        await using var listener = new Npgsql.NpgsqlConnection(app.ConnectionString);
+        await listener.OpenAsync();
+        var heard = new List<string>();
+        listener.Notification += (_, e) => heard.Add(e.Payload);
+        await using (var listen = new Npgsql.NpgsqlCommand("listen " + Authentication.CredentialChanges.Channel, listener))
+        {
+            await listen.ExecuteNonQueryAsync();
+        }
+
+        using var http = app.Host.CreateClient();
+        var first = tokens.GetProperty("refresh_token").GetString()!;
+        (await RefreshAsync(http, clientId, first)).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.BadRequest, (await RefreshAsync(http, clientId, first)).StatusCode);
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        while (!heard.Contains("revoked:" + grantId))
+        {
+            await listener.WaitAsync(timeout.Token);
+        }
+    }
+
+    [Fact]
     public async Task A_person_lists_and_revokes_their_grant_and_its_refresh_token_stops_working()
     {
         using var browser = app.Browser();

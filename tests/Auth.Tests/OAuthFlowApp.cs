@@ -28,10 +28,15 @@ public sealed class OAuthFlowApp : IAsyncLifetime
 
     public ServiceHost<Program> Host { get; private set; } = null!;
 
+    public string ConnectionString { get; private set; } = "";
+
     public async ValueTask InitializeAsync()
     {
         var database = await _infrastructure.NewDatabaseAsync("authflow");
-        Host = new ServiceHost<Program>(AuthApp.Settings(database), services =>
+        ConnectionString = database;
+        var settings = AuthApp.Settings(database);
+        settings["Auth:OAuth:Registration:PerIpPerHour"] = "10000";
+        Host = new ServiceHost<Program>(settings, services =>
         {
             if (!services.Any(d => d.ServiceType == typeof(CookieAuthenticationHandler)))
             {

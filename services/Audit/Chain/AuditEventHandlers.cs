@@ -47,6 +47,20 @@ public static class AuditEventHandlers
         writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, Actor.System with { TenantId = e.TenantId },
             "key.expired", "key:" + e.KeyId, "success", null, e.TraceId), ct);
 
+    public static Task Handle(AuthEvents.OAuthClientRegistered e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor,
+            "oauth.client_registered", "client:" + e.ClientId, "success", Details(new { e.ClientName, e.ApplicationType, e.RedirectHosts }), e.TraceId), ct);
+
+    public static Task Handle(AuthEvents.OAuthConsentGranted e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            "oauth.consent_granted", "grant:" + e.GrantId, "success", Details(new { e.PersonId, e.ClientId, e.Scopes }), e.TraceId), ct);
+
+    /// <summary>A grant revoked by refresh-token reuse is a failure: someone replayed a token.</summary>
+    public static Task Handle(AuthEvents.OAuthGrantRevoked e, ChainWriter writer, CancellationToken ct) =>
+        writer.AppendAsync(new AuditEntry(e.EventId, e.OccurredAt, e.Actor with { TenantId = e.TenantId },
+            e.Reason == "refresh_token_reuse" ? "oauth.refresh_token_reused" : "oauth.grant_revoked", "grant:" + e.GrantId,
+            e.Reason == "refresh_token_reuse" ? "failure" : "success", Details(new { e.PersonId, e.ClientId, e.Reason }), e.TraceId), ct);
+
     public static Task Handle(AuthEvents.AuthenticationFailed e, ChainWriter writer, CancellationToken ct) =>
         writer.AppendAsync(new AuditEntry(e.EventId, e.WindowEnd, new Actor(null, null, e.ClientIp),
             "auth.failed", "ip:" + e.ClientIp, "failure", Details(new { e.Reason, e.Count, e.WindowStart, e.WindowEnd }), e.TraceId), ct);

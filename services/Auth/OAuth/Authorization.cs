@@ -170,7 +170,7 @@ internal static class AuthorizationApi
     }
 
     private static async Task<IResult> DecideAsync(
-        HttpContext http, IDataProtectionProvider protection, IAntiforgery antiforgery, Grants grants, CancellationToken ct)
+        HttpContext http, IDataProtectionProvider protection, IAntiforgery antiforgery, Grants grants, TimeProvider time, CancellationToken ct)
     {
         if (!http.Request.HasFormContentType || !await antiforgery.IsRequestValidAsync(http))
         {
@@ -195,6 +195,10 @@ internal static class AuthorizationApi
             var tenant = person.Principal!.FindFirst(PersonSession.Tenant)?.Value ?? "";
             var (granted, _) = await grants.GrantedAsync(personId, consent.ApplicationId, ct);
             grantId = await grants.GrantAsync(personId, tenant, consent.ApplicationId, [.. granted.Union(scopes)], ct);
+            await grants.PublishAsync(new Contracts.Auth.OAuthConsentGranted(Apis.EventContext.NewEventId(), grantId, tenant, personId, consent.ClientId,
+                [.. granted.Union(scopes).Order(StringComparer.Ordinal)],
+                new Contracts.Actor(tenant, null, http.Connection.RemoteIpAddress?.ToString(), personId, consent.ClientId),
+                time.GetUtcNow(), Apis.EventContext.TraceId), ct);
         }
 
         var decision = Protect(protection, new ConsentDecision(personId, consent.ClientId, accepted, scopes, grantId));

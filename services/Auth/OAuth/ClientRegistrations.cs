@@ -63,7 +63,7 @@ internal sealed class ClientRegistrations(IOpenIddictApplicationManager applicat
     private static readonly ImmutableHashSet<string> ForbiddenSchemes = ["javascript", "data", "file", "vbscript", "about", "blob"];
 
     public static async Task<Results<Created<ClientRegistrationResponse>, BadRequest<ClientRegistrationError>>> RegisterAsync(
-        HttpContext http, ClientRegistrations registrations, CancellationToken ct)
+        HttpContext http, ClientRegistrations registrations, Grants grants, CancellationToken ct)
     {
         ClientRegistrationRequest? request;
         try
@@ -86,6 +86,10 @@ internal sealed class ClientRegistrations(IOpenIddictApplicationManager applicat
         }
 
         var response = await registrations.CreateAsync(request, ct);
+        await grants.PublishAsync(new Contracts.Auth.OAuthClientRegistered(Apis.EventContext.NewEventId(), response.ClientId, response.ClientName,
+            response.ApplicationType, [.. response.RedirectUris.Select(u => new Uri(u).Authority).Distinct(StringComparer.Ordinal)],
+            new Contracts.Actor(null, null, http.Connection.RemoteIpAddress?.ToString(), ClientId: response.ClientId),
+            DateTimeOffset.FromUnixTimeSeconds(response.ClientIdIssuedAt), Apis.EventContext.TraceId), ct);
         http.Response.Headers.CacheControl = "no-store";
         return TypedResults.Created((string?)null, response);
     }

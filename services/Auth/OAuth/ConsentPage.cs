@@ -79,10 +79,22 @@ internal static class ConsentPage
         return Html(http, html.ToString(), StatusCodes.Status200OK);
     }
 
-    public static IResult Error(HttpContext http, string message) =>
-        Html(http, "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization failed</title>" +
-            $"<link rel=\"stylesheet\" href=\"{OAuthServer.ConsentPath}.css\"></head><body><h1>Authorization failed</h1><p>" +
-            WebUtility.HtmlEncode(message) + "</p></body></html>", StatusCodes.Status400BadRequest);
+    public static IResult Error(HttpContext http, string message) => Html(http, ErrorHtml(message), StatusCodes.Status400BadRequest);
+
+    /// <summary>For an error OpenIddict answers itself, when the client or its redirect URI is not valid.</summary>
+    public static async Task WriteErrorAsync(HttpResponse response, string message)
+    {
+        response.StatusCode = StatusCodes.Status400BadRequest;
+        response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        response.Headers.CacheControl = "no-store";
+        response.ContentType = "text/html; charset=utf-8";
+        await response.WriteAsync(ErrorHtml(message));
+    }
+
+    private static string ErrorHtml(string message) =>
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization failed</title>" +
+        $"<link rel=\"stylesheet\" href=\"{OAuthServer.ConsentPath}.css\"></head><body><h1>Authorization failed</h1><p>" +
+        WebUtility.HtmlEncode(message) + "</p><p>Nothing was sent to the application. Start again from it.</p></body></html>";
 
     private static IResult Html(HttpContext http, string html, int status)
     {

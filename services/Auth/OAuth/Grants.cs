@@ -1,5 +1,10 @@
 using System.Collections.Immutable;
+using Marten;
 using Npgsql;
+using Platform.Auth.Apis;
+using Platform.Contracts;
+using Platform.Contracts.Auth;
+using Wolverine.Marten;
 using OpenIddict.Abstractions;
 using Platform.Authentication;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -14,7 +19,8 @@ public sealed record GrantResponse(
 /// <summary>Grants: find, list, create and revoke them; a revocation reaches every replica's deny-list.</summary>
 internal sealed class Grants(
     IOpenIddictAuthorizationManager authorizations, IOpenIddictApplicationManager applications,
-    IOpenIddictTokenManager tokens, NpgsqlDataSource dataSource, TimeProvider time, ILogger<Grants> logger)
+    IOpenIddictTokenManager tokens, NpgsqlDataSource dataSource, IDocumentStore store, IMartenOutbox outbox,
+    TimeProvider time, ILogger<Grants> logger)
 {
     /// <summary>Kept with each authorization, so a tenant admin can list their tenant's grants.</summary>
     public const string TenantProperty = "tenant";
@@ -69,23 +75,45 @@ internal sealed class Grants(
     public async Task<GrantResponse?> FindAsync(string grantId, CancellationToken ct) =>
         await authorizations.FindByIdAsync(grantId, ct) is { } authorization ? await DescribeAsync(authorization, ct) : null;
 
-    /// <summary>Revokes the grant and every token of it, then announces <c>revoked:&lt;gid&gt;</c>.</summary>
-    public async Task RevokeAsync(string grantId, CancellationToken ct)
+    /// <summary>Revokes the grant and every token of it, records why, then announces <c>revoked:&lt;gid&gt;</c>.</summary>
+    public async Task RevokeAsync(string grantId, string reason, Actor actor, CancellationToken ct)
     {
         if (await authorizations.FindByIdAsync(grantId, ct) is { } authorization)
         {
             await authorizations.TryRevokeAsync(authorization, ct);
             await tokens.RevokeByAuthorizationIdAsync(grantId, ct);
+            var grant = await DescribeAsync(authorization, ct);
+            await PublishAsync(new OAuthGrantRevoked(EventContext.NewEventId(), grantId, grant.TenantId, grant.PersonId, grant.ClientId,
+                reason, actor, time.GetUtcNow(), EventContext.TraceId), ct);
         }
 
         await CredentialChanges.NotifyRevokedAsync(dataSource, grantId);
     }
 
-    /// <summary>OpenIddict already revoked the grant of a replayed refresh token; tell the resource servers.</summary>
-    public async Task AnnounceReuseAsync(string grantId, string? clientId)
+    /// <summary>OpenIddict already revoked the grant of a replayed refresh token; record it and tell the resource servers.</summary>
+    public async Task AnnounceReuseAsync(string grantId, Actor actor, CancellationToken ct)
     {
-        logger.LogWarning("A redeemed refresh token was presented again by client {ClientId}; grant {GrantId} is revoked", clientId, grantId);
+        if (logger.IsEnabled(LogLevel.Warning))
+        {
+            logger.LogWarning("A redeemed refresh token was presented again by client {ClientId}; grant {GrantId} is revoked", actor.ClientId, grantId);
+        }
+
+        if (await FindAsync(grantId, ct) is { } grant)
+        {
+            await PublishAsync(new OAuthGrantRevoked(EventContext.NewEventId(), grantId, grant.TenantId, grant.PersonId, grant.ClientId,
+                "refresh_token_reuse", actor with { TenantId = grant.TenantId, PersonId = grant.PersonId }, time.GetUtcNow(), EventContext.TraceId), ct);
+        }
+
         await CredentialChanges.NotifyRevokedAsync(dataSource, grantId);
+    }
+
+    /// <summary>Publishes an integration event through the Marten/Wolverine outbox.</summary>
+    public async Task PublishAsync(object integrationEvent, CancellationToken ct)
+    {
+        await using var session = store.LightweightSession();
+        outbox.Enroll(session);
+        await outbox.PublishAsync(integrationEvent);
+        await session.SaveChangesAsync(ct);
     }
 
     private async Task<GrantResponse> DescribeAsync(object authorization, CancellationToken ct)

@@ -80,7 +80,8 @@ public static class OAuthApi
             return TypedResults.NotFound();
         }
 
-        await grants.RevokeAsync(grantId, ct);
+        await grants.RevokeAsync(grantId, "revoked_by_person",
+            new Contracts.Actor(grant.TenantId, null, http.Connection.RemoteIpAddress?.ToString(), personId, grant.ClientId), ct);
         return TypedResults.NoContent();
     }
 
@@ -90,14 +91,15 @@ public static class OAuthApi
             ? TypedResults.Ok(await grants.ListAsync(g => g.TenantId == tenantId, ct))
             : TypedResults.NotFound();
 
-    private static async Task<Results<NoContent, NotFound>> RevokeGrantAsync(ClaimsPrincipal user, string grantId, Grants grants, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFound>> RevokeGrantAsync(
+        ClaimsPrincipal user, HttpContext http, string grantId, Grants grants, CancellationToken ct)
     {
         if (await grants.FindAsync(grantId, ct) is not { } grant || !user.MayAccessTenant(grant.TenantId))
         {
             return TypedResults.NotFound();
         }
 
-        await grants.RevokeAsync(grantId, ct);
+        await grants.RevokeAsync(grantId, "revoked_by_admin", Apis.EventContext.ActorOf(user, http), ct);
         return TypedResults.NoContent();
     }
 

@@ -27,6 +27,21 @@ internal static class OAuthEvents
             .SetOrder(Discovery.AttachAdditionalMetadata.Descriptor.Order + 500)
             .SetType(OpenIddictServerHandlerType.Custom));
 
+        // An authorization error that cannot go back to the client (unknown client, redirect URI not registered) is an
+        // error page, never a redirect.
+        server.AddEventHandler<ApplyAuthorizationResponseContext>(handler => handler
+            .UseInlineHandler(async context =>
+            {
+                if (!string.IsNullOrEmpty(context.Error) && string.IsNullOrEmpty(context.RedirectUri)
+                    && context.Transaction.GetHttpRequest()?.HttpContext.Response is { HasStarted: false } response)
+                {
+                    await ConsentPage.WriteErrorAsync(response, context.Response.ErrorDescription ?? context.Error);
+                    context.HandleRequest();
+                }
+            })
+            .SetOrder(OpenIddictServerHandlers.Authentication.AttachIssuer.Descriptor.Order + 500)
+            .SetType(OpenIddictServerHandlerType.Custom));
+
         // Introspection is for platform services: the platform admin's bearer key, as before OpenIddict.
         server.AddEventHandler<ValidateIntrospectionRequestContext>(handler => handler
             .UseInlineHandler(async context =>
@@ -92,7 +107,8 @@ internal static class OAuthEvents
 
             if (await tokens.HasStatusAsync(token, Statuses.Redeemed) || await tokens.HasStatusAsync(token, Statuses.Revoked))
             {
-                await grants.AnnounceReuseAsync(grantId, context.Request.ClientId);
+                var ip = context.Transaction.GetHttpRequest()?.HttpContext.Connection.RemoteIpAddress?.ToString();
+                await grants.AnnounceReuseAsync(grantId, new Contracts.Actor(null, null, ip, ClientId: context.Request.ClientId), CancellationToken.None);
             }
         }
     }

@@ -64,7 +64,6 @@ internal static class OAuthServer
                 server.AcceptAnonymousClients();
                 server.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
-                    .EnableErrorPassthrough()
                     // TLS ends in front of Auth (ingress); local runs and tests are plain HTTP on loopback.
                     .DisableTransportSecurityRequirement();
                 ApiKeyClient.Register(server);
