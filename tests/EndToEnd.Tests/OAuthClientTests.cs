@@ -29,6 +29,38 @@ public sealed class OAuthClientTests(RunningPlatform platform) : IClassFixture<R
     private const string RedirectUri = "http://127.0.0.1:33418/callback";
     private const string Password = "correct horse battery staple 18";
 
+    [Fact]
+    public async Task Sdk_client_discovers_the_resource_and_its_authorization_server_from_the_401_alone()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var handshake = Directory.CreateTempSubdirectory("platform-oauth-discovery-");
+        try
+        {
+            var mcpUrl = new Uri(platform.Url(RunningPlatform.ToolExecution), "/mcp");
+            await NodePackages.EnsureInstalledAsync(TypeScriptClient.Directory, Path.Combine(TypeScriptClient.Directory, "node_modules", "@modelcontextprotocol", "sdk"), ct);
+            var (exit, output) = await NodePackages.RunAsync("node", ["oauth-client.mjs"], TypeScriptClient.Directory, new Dictionary<string, string>
+            {
+                ["MCP_URL"] = mcpUrl.ToString(),
+                ["OAUTH_HANDSHAKE_DIR"] = handshake.FullName,
+                ["OAUTH_DISCOVERY_ONLY"] = "1",
+            }, ct);
+
+            Assert.True(exit == 0, $"oauth-client.mjs exited {exit}:\n{output}");
+            // The SDK followed the 401 to ToolExecution's RFC 9728 metadata, and from it to Auth's RFC 8414 metadata.
+            var lookedUp = JsonDocument.Parse(output.Trim().Split('\n')[^1]).RootElement.GetProperty("wellKnown").EnumerateArray().ToList();
+            var issuer = platform.Url(RunningPlatform.Auth).ToString().TrimEnd('/');
+            var resource = lookedUp.First(d => d.TryGetProperty("body", out var body) && body.ValueKind == JsonValueKind.Object).GetProperty("body");
+            Assert.Equal(mcpUrl.ToString(), resource.GetProperty("resource").GetString());
+            Assert.Equal([issuer], resource.GetProperty("authorization_servers").EnumerateArray().Select(s => s.GetString()!.TrimEnd('/')));
+            Assert.Equal(["tools:call", "tools:list"], resource.GetProperty("scopes_supported").EnumerateArray().Select(s => s.GetString()));
+            Assert.Contains(lookedUp, d => d.GetProperty("url").GetString() == issuer + "/.well-known/oauth-authorization-server" && d.GetProperty("status").GetInt32() == 200);
+        }
+        finally
+        {
+            handshake.Delete(recursive: true);
+        }
+    }
+
     [Fact(Skip = NeedsAuthorizationServer)]
     public Task Sdk_client_registers_by_dcr_signs_a_person_in_calls_echo_refreshes_and_steps_up() =>
         RunFlowAsync(clientMetadataUrl: null);

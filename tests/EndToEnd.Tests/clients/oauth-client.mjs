@@ -15,6 +15,8 @@
 //   OAUTH_REDIRECT_URL         the redirect URI to register/use (default http://127.0.0.1:33418/callback)
 //   OAUTH_CLIENT_METADATA_URL  optional: an https CIMD URL to use as client_id instead of registering
 //   OAUTH_INITIAL_SCOPE        the scope of the first authorization (default "tools:list": the echo call then needs a step-up)
+//   OAUTH_DISCOVERY_ONLY       "1": stop once the SDK has discovered the resource and its authorization server (before
+//                              registering, or at the first authorization), and report what it found
 // Output: progress lines on stderr, and one JSON line (the last line on stdout) describing what happened.
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
@@ -28,9 +30,10 @@ const handshakeDir = required("OAUTH_HANDSHAKE_DIR");
 const redirectUrl = process.env.OAUTH_REDIRECT_URL ?? "http://127.0.0.1:33418/callback";
 const clientMetadataUrl = process.env.OAUTH_CLIENT_METADATA_URL || undefined;
 const initialScope = process.env.OAUTH_INITIAL_SCOPE ?? "tools:list";
+const discoveryOnly = process.env.OAUTH_DISCOVERY_ONLY === "1";
 const handshakeTimeoutMs = 120_000;
 
-const result = { mode: clientMetadataUrl ? "cimd" : "dcr", authorizations: [], steps: [] };
+const result = { mode: clientMetadataUrl ? "cimd" : "dcr", authorizations: [], steps: [], wellKnown: [] };
 
 function required(name) {
   const value = process.env[name];
@@ -187,6 +190,15 @@ const provider = new HandshakeProvider();
 // can only give back the scope already granted. So a 403 insufficient_scope from the MCP endpoint drops the tokens.
 const fetchWithStepUp = async (input, init) => {
   const response = await fetch(input, init);
+  const url = new URL(input instanceof Request ? input.url : input);
+  if (url.pathname.startsWith("/.well-known/")) {
+    // Which documents the SDK looked up, in order, and what the protected resource's said.
+    const seen = { url: url.toString(), status: response.status };
+    if (response.ok && url.pathname.startsWith("/.well-known/oauth-protected-resource")) {
+      seen.body = await response.clone().json().catch(() => null);
+    }
+    result.wellKnown.push(seen);
+  }
   if (response.status === 403 && /error="insufficient_scope"/.test(response.headers.get("www-authenticate") ?? "")) {
     result.stepUpChallenge = response.headers.get("www-authenticate");
     step("403 insufficient_scope", result.stepUpChallenge);
@@ -225,6 +237,21 @@ async function connect() {
   transport = new StreamableHTTPClientTransport(mcpUrl, { authProvider: provider, fetch: fetchWithStepUp });
   client = new Client({ name: "platform-e2e-oauth", version: "1.0.0" });
   await client.connect(transport);
+}
+
+if (discoveryOnly) {
+  try {
+    await connect();
+    result.error = "connected without authorization";
+  } catch (error) {
+    // Expected: the SDK stops at the authorization (UnauthorizedError) or, where the authorization server cannot
+    // register clients, at registration; discovery happened before either.
+    result.stoppedAt = String(error?.message ?? error);
+    if (!result.wellKnown.some((d) => d.body?.resource)) result.error = result.stoppedAt;
+  }
+  await client?.close().catch(() => {});
+  console.log(JSON.stringify(result));
+  process.exit(result.error ? 1 : 0);
 }
 
 try {
