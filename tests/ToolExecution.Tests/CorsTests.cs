@@ -157,7 +157,7 @@ public sealed class CorsTests(CorsMcpApp app) : IClassFixture<CorsMcpApp>
         Assert.Equal(Origin, Header(response, "Access-Control-Allow-Origin"));
         Assert.Equal("http://localhost/mcp", metadata.GetProperty("resource").GetString());
         Assert.Equal([McpApp.Issuer], metadata.GetProperty("authorization_servers").EnumerateArray().Select(s => s.GetString()));
-        Assert.Equal(["admin", "audit:read", "tools:call", "tools:list"], metadata.GetProperty("scopes_supported").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(["tools:call", "tools:list"], metadata.GetProperty("scopes_supported").EnumerateArray().Select(s => s.GetString()));
         Assert.Equal(["header"], metadata.GetProperty("bearer_methods_supported").EnumerateArray().Select(s => s.GetString()));
     }
 }

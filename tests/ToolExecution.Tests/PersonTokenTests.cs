@@ -191,6 +191,42 @@ public sealed class PersonTokenTests(McpApp app) : IClassFixture<McpApp>
             response.Headers.WwwAuthenticate.ToString());
     }
 
+    [Fact]
+    public async Task A_persons_rate_limit_is_one_budget_across_their_oauth_clients()
+    {
+        var person = NewPersonId();
+        var limits = System.Text.Json.JsonSerializer.SerializeToElement(
+            new Platform.Contracts.Auth.PlanLimits("tiny", 2, 1000, 1000, 10, 7), AccessTokenClaims.Json);
+        var tenant = "t" + Guid.NewGuid().ToString("N")[..10];
+        string[] clients = ["client-a", "client-b", "client-a"];
+        var tokens = new List<string>();
+        foreach (var client in clients)
+        {
+            tokens.Add(await TokenAsync(c =>
+            {
+                c[PlatformClaims.Subject] = person;
+                c[PlatformClaims.Tenant] = tenant;
+                c[PlatformClaims.ClientId] = client;
+                c[AccessTokenClaims.Limits] = limits;
+            }));
+        }
+
+        var someoneElse = await TokenAsync(c =>
+        {
+            c[PlatformClaims.Tenant] = tenant;
+            c[AccessTokenClaims.Limits] = limits;
+        });
+
+        var statuses = new List<HttpStatusCode>();
+        foreach (var token in tokens)
+        {
+            statuses.Add((await PostAsync(token, CallEcho)).StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(HttpStatusCode.OK, (await PostAsync(someoneElse, CallEcho)).StatusCode);
+    }
+
     /// <summary>Announces <c>revoked:&lt;id&gt;</c> as Auth does and measures until <paramref name="token"/> gets 401.</summary>
     private async Task<TimeSpan> AnnounceAndWaitForRefusalAsync(string subjectId, string token)
     {

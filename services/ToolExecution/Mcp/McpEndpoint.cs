@@ -31,7 +31,7 @@ public static class McpEndpoint
                 TypedResults.Ok(new ProtectedResourceMetadata(
                     ResourceUri(http, options.Value),
                     [AuthorizationServer(configuration, http)],
-                    Credentials.Scopes.Scope.All.Order(StringComparer.Ordinal).ToArray(),
+                    ScopesSupported,
                     ["header"])))
                 .AllowAnonymous()
                 .RequirePlatformCors();
@@ -39,6 +39,12 @@ public static class McpEndpoint
 
         return app;
     }
+
+    /// <summary>
+    /// The scopes <c>/mcp</c> checks. A client that asks for everything listed here (the MCP SDKs do when a 401 names
+    /// no scope) asks for what it needs and no more: <c>admin</c> and <c>audit:read</c> are not this resource's.
+    /// </summary>
+    public static readonly string[] ScopesSupported = [Credentials.Scopes.Scope.ToolsCall, Credentials.Scopes.Scope.ToolsList];
 
     public static string ResourceUri(HttpContext http, McpOptions options) =>
         options.ResourceUri ?? $"{http.Request.Scheme}://{http.Request.Host}{Path}";
