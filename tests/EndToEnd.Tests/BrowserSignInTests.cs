@@ -35,9 +35,10 @@ public sealed class BrowserSignInTests(RunningPlatform platform) : IClassFixture
         var page = chromium.Page;
 
         // The invitation: choose a password, which signs the person in.
-        await page.GotoAsync(invitation.GetProperty("url").GetString()!);
-        await page.GetByLabel("Password", new() { Exact = true }).FillAsync(Password);
-        await page.GetByLabel("Password again").FillAsync(Password);
+        var opened = await page.GotoAsync(invitation.GetProperty("url").GetString()!);
+        Assert.True(opened is { Ok: true }, $"the invitation page answered {opened?.Status}: {await page.ContentAsync()}");
+        await page.Locator("input[name=password]").FillAsync(Password);
+        await page.Locator("input[name=confirmPassword]").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
         await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/account");
 

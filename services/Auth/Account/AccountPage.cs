@@ -11,7 +11,10 @@ namespace Platform.Auth.Account;
 /// </summary>
 public sealed class AccountPage
 {
-    /// <summary><c>form-action 'self'</c>: a page that posts elsewhere (none does) would have to widen it.</summary>
+    /// <summary>
+    /// <c>form-action 'self'</c>, widened by <see cref="ContinuesTo"/> where a form's redirects end at an OAuth client:
+    /// browsers apply <c>form-action</c> to every redirect after a form post, not only to the post itself.
+    /// </summary>
     public const string ContentSecurityPolicy =
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
@@ -24,6 +27,7 @@ public sealed class AccountPage
     private readonly string _title;
     private readonly StringBuilder _body = new();
     private readonly List<string> _scripts = [];
+    private string? _continuesTo;
 
     public AccountPage(string title) => _title = title;
 
@@ -72,8 +76,29 @@ public sealed class AccountPage
     }
 
     /// <summary>The page with <paramref name="statusCode"/>, <see cref="ContentSecurityPolicy"/>, <c>X-Frame-Options: DENY</c> and <c>Cache-Control: no-store</c>.</summary>
+    /// <summary>The page's forms may end, after redirects, at this OAuth redirect URI (sign-in and consent pages).</summary>
+    public AccountPage ContinuesTo(string? redirectUri)
+    {
+        _continuesTo = FormActionSourceOf(redirectUri);
+        return this;
+    }
+
     public IResult Result(int statusCode = StatusCodes.Status200OK) =>
-        new PageResult(Render(), statusCode, _scripts.Count > 0 ? ContentSecurityPolicy + ScriptPolicy : ContentSecurityPolicy);
+        new PageResult(Render(), statusCode, PolicyContinuingTo(_continuesTo) + (_scripts.Count > 0 ? ScriptPolicy : ""));
+
+    /// <summary><see cref="ContentSecurityPolicy"/> with <paramref name="formActionSource"/> added to <c>form-action</c>.</summary>
+    public static string PolicyContinuingTo(string? formActionSource) => formActionSource is null
+        ? ContentSecurityPolicy
+        : ContentSecurityPolicy.Replace("form-action 'self'", $"form-action 'self' {formActionSource}", StringComparison.Ordinal);
+
+    /// <summary>
+    /// The CSP source for a redirect URI: its origin for http(s), its scheme for a native app's private-use scheme
+    /// (<c>cursor:</c>). Null for anything that does not parse as an absolute URI, so nothing unparsed reaches the header.
+    /// </summary>
+    public static string? FormActionSourceOf(string? redirectUri) =>
+        Uri.TryCreate(redirectUri, UriKind.Absolute, out var uri)
+            ? uri.Scheme is "http" or "https" ? uri.GetLeftPart(UriPartial.Authority) : uri.Scheme + ":"
+            : null;
 
     public string Render() =>
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"

@@ -87,8 +87,19 @@ public static partial class SignInEndpoints
             .Form("/account/passkeys/signin", tokens, "Sign in with a passkey", PasskeyEndpoints.FormAttributes("signin"),
                 FormField.Hidden("ceremonyId", null), FormField.Hidden("credential", null), FormField.Hidden("returnUrl", AccountApi.LocalReturnUrl(returnUrl)))
             .Script(PasskeyEndpoints.ScriptPath)
+            .ContinuesTo(AuthorizationRedirectOf(AccountApi.LocalReturnUrl(returnUrl)))
             .Result(status);
     }
+
+    /// <summary>
+    /// The client's redirect URI when signing in continues an authorization request: if the person already consented,
+    /// the redirects after the sign-in post end at the client, and the page's <c>form-action</c> must allow that.
+    /// </summary>
+    private static string? AuthorizationRedirectOf(string? localReturnUrl) =>
+        localReturnUrl is not null && localReturnUrl.StartsWith(OAuth.OAuthServer.AuthorizePath + "?", StringComparison.Ordinal)
+            ? Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(localReturnUrl[localReturnUrl.IndexOf('?', StringComparison.Ordinal)..])
+                .GetValueOrDefault("redirect_uri").FirstOrDefault()
+            : null;
 }
 
 /// <summary>Builds a <see cref="SignInAttempt"/> with the services every attempt needs.</summary>

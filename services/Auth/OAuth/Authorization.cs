@@ -162,6 +162,7 @@ internal static class AuthorizationApi
             ClientName: await applications.GetDisplayNameAsync(application, ct) ?? consent.ClientId,
             ClientId: consent.ClientId,
             RedirectHost: redirect is not null && Uri.TryCreate(redirect, UriKind.Absolute, out var uri) ? uri.Authority : "",
+            RedirectUri: redirect,
             Verified: properties.TryGetValue(ClientRegistrations.VerifiedMetadataProperty, out var verified) && verified.ValueKind == JsonValueKind.True,
             Email: person.Principal!.FindFirst(PersonSession.Email)?.Value ?? consent.PersonId,
             Tenant: person.Principal.FindFirst(PersonSession.Tenant)?.Value ?? "",

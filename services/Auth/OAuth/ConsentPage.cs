@@ -19,7 +19,7 @@ internal static class ConsentPage
         "ul{padding-left:1.2rem}button{margin-right:.5rem;padding:.4rem 1rem}";
 
     public sealed record Model(
-        string ClientName, string ClientId, string RedirectHost, bool Verified, string Email, string Tenant,
+        string ClientName, string ClientId, string RedirectHost, string? RedirectUri, bool Verified, string Email, string Tenant,
         IReadOnlyList<string> New, IReadOnlyList<string> Already, IReadOnlyList<string> Unavailable,
         string Ticket, AntiforgeryTokenSet Antiforgery);
 
@@ -76,7 +76,9 @@ internal static class ConsentPage
         html.Append("<button type=\"submit\" name=\"decision\" value=\"accept\">Allow</button>")
             .Append("<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>")
             .Append("<p>You can revoke this later from your account's grants.</p></body></html>");
-        return Html(http, html.ToString(), StatusCodes.Status200OK);
+        // Allowing (or denying) redirects the browser to the client: form-action must let the post's redirects end there.
+        return Html(http, html.ToString(), StatusCodes.Status200OK,
+            Account.AccountPage.PolicyContinuingTo(Account.AccountPage.FormActionSourceOf(model.RedirectUri)));
     }
 
     public static IResult Error(HttpContext http, string message) => Html(http, ErrorHtml(message), StatusCodes.Status400BadRequest);
@@ -96,9 +98,9 @@ internal static class ConsentPage
         $"<link rel=\"stylesheet\" href=\"{OAuthServer.ConsentPath}.css\"></head><body><h1>Authorization failed</h1><p>" +
         WebUtility.HtmlEncode(message) + "</p><p>Nothing was sent to the application. Start again from it.</p></body></html>";
 
-    private static IResult Html(HttpContext http, string html, int status)
+    private static IResult Html(HttpContext http, string html, int status, string contentSecurityPolicy = ContentSecurityPolicy)
     {
-        http.Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        http.Response.Headers.ContentSecurityPolicy = contentSecurityPolicy;
         http.Response.Headers.CacheControl = "no-store";
         return Results.Content(html, "text/html; charset=utf-8", Encoding.UTF8, status);
     }
