@@ -129,13 +129,13 @@ public sealed partial class SignInAttempt(
     internal async Task<IResult> PasswordAsync(string email, string password, string? code, PasswordHasher hasher)
     {
         var now = time.GetUtcNow();
-        var candidates = await session.Query<Member>()
-            .Where(m => m.Email == email && m.RemovedAt == null && m.JoinedAt != null)
-            .OrderBy(m => m.InvitedAt).Take(SignInEndpoints.MaxMembershipsPerEmail).ToListAsync(ct);
-        if (Tenant is not null)
+        var memberships = session.Query<Member>().Where(m => m.Email == email && m.RemovedAt == null && m.JoinedAt != null);
+        if (Tenant is { } tenant)
         {
-            candidates = [.. candidates.Where(m => (m.TenantId ?? "") == Tenant)];
+            memberships = memberships.Where(m => m.TenantId == tenant);
         }
+
+        var candidates = await memberships.OrderBy(m => m.InvitedAt).Take(SignInEndpoints.MaxMembershipsPerEmail).ToListAsync(ct);
 
         if (candidates.Count == 0)
         {
