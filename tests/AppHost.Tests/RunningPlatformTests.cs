@@ -137,7 +137,7 @@ public sealed partial class RunningPlatformTests(RunningPlatform platform) : ICl
             Assert.Equal("Development", Get(environment, service, "ASPNETCORE_ENVIRONMENT"));
             Assert.Equal(Run.ServiceKey, Get(environment, service, "Platform__ServiceKey"));
             Assert.Equal(service == "auth", environment.ContainsKey("Auth__BootstrapAdminKey"));
-            Assert.Equal(service == "tool-execution", environment.ContainsKey("ConnectionStrings__redis"));
+            Assert.Equal(service is "tool-execution" or "auth", environment.ContainsKey("ConnectionStrings__redis"));
             // Every service knows every service's URL (Auth's default token audience is tool-execution's MCP endpoint).
             Assert.All(Services, other => Assert.Equal(Run.Url(other).GetLeftPart(UriPartial.Authority), Get(environment, service, $"services__{other}__http__0")));
         }

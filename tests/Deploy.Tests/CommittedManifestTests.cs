@@ -55,7 +55,8 @@ public sealed partial class CommittedManifestTests
             var env = project.Environment.ToDictionary(e => e.Name, e => e.Value.Text);
             Assert.Equal("{postgres.connectionString}", env["ConnectionStrings__postgres"]);
             Assert.Equal("{service-key.value}", env["Platform__ServiceKey"]);
-            Assert.Equal(project.Name == "tool-execution", env.ContainsKey("ConnectionStrings__redis"));
+            // ToolExecution keeps its rate limits in Redis, Auth its sign-in attempt limits.
+            Assert.Equal(project.Name is "tool-execution" or "auth", env.ContainsKey("ConnectionStrings__redis"));
             Assert.Equal(project.Name != "auth", env.TryGetValue("services__auth__http__0", out var authUrl));
             Assert.Equal(project.Name == "auth", env.ContainsKey("Auth__BootstrapAdminKey"));
             Assert.Equal(project.Name == "auth", env.ContainsKey("Auth__Peppers__v1"));

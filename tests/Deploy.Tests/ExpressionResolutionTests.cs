@@ -80,7 +80,8 @@ public sealed class ExpressionResolutionTests
         Assert.Equal(["auth"], Service(plan, "audit").Calls);
         Assert.Equal(["postgres-server", "redis"], Service(plan, "tool-execution").Datastores);
         Assert.Equal(["auth", "tool-execution", "audit"], plan.Datastores.Single(d => d.Name == "postgres-server").Clients);
-        Assert.Equal(["tool-execution"], plan.Datastores.Single(d => d.Name == "redis").Clients);
+        Assert.Equal(["postgres-server", "redis"], Service(plan, "auth").Datastores);
+        Assert.Equal(["auth", "tool-execution"], plan.Datastores.Single(d => d.Name == "redis").Clients);
     }
 
     [Fact]

@@ -107,9 +107,9 @@ public sealed class NetworkPolicyTests(GeneratedOutput generated) : IClassFixtur
             Assert.Equal(ManifestFacts.DatastoresOf(generated.Manifest, service).Select(d => portOf[d]), datastorePorts);
         }
 
-        // Only tool-execution uses Redis (rate limits).
+        // Tool-execution uses Redis for rate limits, auth for sign-in attempt limits; audit not at all.
         Assert.Equal(["postgres-server", "redis"], ManifestFacts.DatastoresOf(generated.Manifest, "tool-execution"));
-        Assert.Equal(["postgres-server"], ManifestFacts.DatastoresOf(generated.Manifest, "auth"));
+        Assert.Equal(["postgres-server", "redis"], ManifestFacts.DatastoresOf(generated.Manifest, "auth"));
         Assert.Equal(["postgres-server"], ManifestFacts.DatastoresOf(generated.Manifest, "audit"));
     }
 

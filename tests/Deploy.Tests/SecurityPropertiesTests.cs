@@ -118,8 +118,8 @@ public sealed partial class SecurityPropertiesTests(GeneratedOutput generated) :
             }
         }
 
-        // postgres ×3, redis, service key ×3, admin key, pepper, audit signing key.
-        Assert.Equal(10, checkedSettings);
+        // postgres ×3, redis ×2 (tool-execution, auth), service key ×3, admin key, pepper, audit signing key.
+        Assert.Equal(11, checkedSettings);
     }
 
     [Fact]

@@ -140,13 +140,13 @@ public sealed partial class SignInAttempt(
     internal async Task<IResult> PasswordAsync(string email, string password, string? code, PasswordHasher hasher)
     {
         var now = time.GetUtcNow();
-        var candidates = await session.Query<Member>()
-            .Where(m => m.Email == email && m.RemovedAt == null && m.JoinedAt != null)
-            .OrderBy(m => m.InvitedAt).Take(SignInEndpoints.MaxMembershipsPerEmail).ToListAsync(ct);
-        if (Tenant is not null)
+        var memberships = session.Query<Member>().Where(m => m.Email == email && m.RemovedAt == null && m.JoinedAt != null);
+        if (Tenant is { } tenant)
         {
-            candidates = [.. candidates.Where(m => (m.TenantId ?? "") == Tenant)];
+            memberships = memberships.Where(m => m.TenantId == tenant);
         }
+
+        var candidates = await memberships.OrderBy(m => m.InvitedAt).Take(SignInEndpoints.MaxMembershipsPerEmail).ToListAsync(ct);
 
         if (candidates.Count == 0)
         {
@@ -191,14 +191,14 @@ public sealed partial class SignInAttempt(
 
             if (string.IsNullOrWhiteSpace(code))
             {
-                await session.SaveChangesAsync(ct);
+                await SaveFailuresAsync();
                 return SecondFactorPage(member, null, StatusCodes.Status200OK);
             }
 
             return await VerifyCodeAsync(member.Id, code);
         }
 
-        await session.SaveChangesAsync(ct);
+        await SaveFailuresAsync();
         return lockedUntil is { } until && until > now
             ? LockedPage(email, until)
             : Page(email, SignInEndpoints.GenericFailure, StatusCodes.Status401Unauthorized);
@@ -245,7 +245,7 @@ public sealed partial class SignInAttempt(
         if (step is null)
         {
             var lockedUntil = await RecordFailureAsync(personId, Integration.SignInFailures.WrongCode);
-            await session.SaveChangesAsync(ct);
+            await SaveFailuresAsync();
             var member = await session.LoadAsync<Member>(personId, ct);
             return lockedUntil is { } until
                 ? LockedPage(member?.Email, until)
@@ -258,11 +258,23 @@ public sealed partial class SignInAttempt(
         return await SucceedAsync(personId, [PersonAuthentication.Methods.Password, PersonAuthentication.Methods.Otp]);
     }
 
+    /// <summary>
+    /// Saves recorded failures. Two failed attempts on one account at the same moment race on its stream; the loser's
+    /// failure is then not counted (the attempt limit still counted it), which is better than answering it with a 500.
+    /// </summary>
+    private async Task SaveFailuresAsync()
+    {
+        if (!await MemberStreams.TrySaveAsync(session, ct))
+        {
+            LogFailureNotCounted(logger);
+        }
+    }
+
     /// <summary>A failed proof other than a password (a passkey): recorded like one, answered with the generic page.</summary>
     internal async Task<IResult> FailAsync(string personId, string reason)
     {
         var lockedUntil = await RecordFailureAsync(personId, reason);
-        await session.SaveChangesAsync(ct);
+        await SaveFailuresAsync();
         return lockedUntil is { } until ? LockedPage(null, until) : Page(null, SignInEndpoints.GenericFailure, StatusCodes.Status401Unauthorized);
     }
 
@@ -337,6 +349,9 @@ public sealed partial class SignInAttempt(
     }
 
     private string? ClientIp => http.Connection.RemoteIpAddress?.ToString();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A failed sign-in was not counted: another attempt on the same account saved first")]
+    private static partial void LogFailureNotCounted(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Person {PersonId} locked out of sign-in until {Until}")]
     private static partial void LogLockedOut(ILogger logger, string personId, DateTimeOffset until);

@@ -36,6 +36,18 @@ public sealed class LockoutTests(AuthApp app, PlatformInfrastructure infrastruct
     }
 
     [Fact]
+    public async Task Simultaneous_wrong_passwords_for_one_account_are_all_refused_and_none_fails_with_500()
+    {
+        var (_, email, _) = await app.MemberAsync();
+        var browsers = Enumerable.Range(0, 6).Select(_ => new PersonBrowser(app)).ToList();
+
+        var answers = await Task.WhenAll(browsers.Select((b, i) => b.SignInAsync(email, "wrong password " + i)));
+
+        Assert.All(answers, a => Assert.Contains(a.StatusCode, new[] { HttpStatusCode.Unauthorized, HttpStatusCode.Locked }));
+        browsers.ForEach(b => b.Dispose());
+    }
+
+    [Fact]
     public async Task Attempts_are_limited_per_client_address_and_per_account_across_replicas()
     {
         var settings = AuthApp.Settings(app.Database);
