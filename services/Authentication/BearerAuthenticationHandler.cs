@@ -21,9 +21,9 @@ public sealed class BearerAuthenticationOptions : AuthenticationSchemeOptions
 }
 
 /// <summary>
-/// <c>Authorization: Bearer &lt;api key | access token&gt;</c> on every request; a token may be a key's or a person's
-/// (<see cref="AccessTokenValidator"/>), and the principal says which (<see cref="PlatformClaims.SubjectKind"/>). A credential in the query string is refused
-/// outright (it would end up in access logs and proxies). Challenges follow RFC 6750 and RFC 9728, and the body is
+/// <c>Authorization: Bearer &lt;api key | access token&gt;</c> on every request; a token may be a key's or a
+/// person's (<see cref="AccessTokenValidator"/>), and the principal says which (<see cref="PlatformClaims.SubjectKind"/>).
+/// A credential in the query string is refused outright (it would end up in access logs and proxies). Challenges follow RFC 6750 and RFC 9728, and the body is
 /// Problem Details.
 /// </summary>
 public sealed class BearerAuthenticationHandler(
@@ -180,7 +180,7 @@ public sealed class BearerAuthenticationHandler(
     }
 
     /// <summary>The <c>WWW-Authenticate</c> value of a 403 for <paramref name="required"/>.</summary>
-    public static string InsufficientScopeChallenge(ClaimsPrincipal user, string? required, string? resourceMetadataUrl)
+    private static string InsufficientScopeChallenge(ClaimsPrincipal user, string? required, string? resourceMetadataUrl)
     {
         var challenge = "Bearer error=\"insufficient_scope\"";
         if (required is not null)
