@@ -114,6 +114,18 @@ public sealed class AuthorizationBadInputTests(OAuthFlowApp app) : IClassFixture
         {
             ["grant_type"] = "refresh_token", ["client_id"] = s.ClientId, ["refresh_token"] = "not-a-refresh-token",
         })),
+        new("refresh token without the client id it was issued to", Expect.TokenError, "invalid_grant", async s =>
+        {
+            var (code, verifier) = await s.CodeAsync(s.ClientId);
+            var tokens = await (await s.TokenAsync(Setup.Redeem(s.ClientId, code, verifier))).Content.ReadFromJsonAsync<JsonElement>();
+            return await s.TokenAsync(new() { ["grant_type"] = "refresh_token", ["refresh_token"] = tokens.GetProperty("refresh_token").GetString()! });
+        }),
+        new("refresh token of another client", Expect.TokenError, "invalid_grant", async s =>
+        {
+            var (code, verifier) = await s.CodeAsync(s.ClientId);
+            var tokens = await (await s.TokenAsync(Setup.Redeem(s.ClientId, code, verifier))).Content.ReadFromJsonAsync<JsonElement>();
+            return await s.TokenAsync(new() { ["grant_type"] = "refresh_token", ["client_id"] = s.OtherClientId, ["refresh_token"] = tokens.GetProperty("refresh_token").GetString()! });
+        }),
         new("client_credentials for a public client", Expect.TokenError, "invalid_client", s => s.TokenAsync(new()
         {
             ["grant_type"] = "client_credentials", ["client_id"] = s.ClientId,

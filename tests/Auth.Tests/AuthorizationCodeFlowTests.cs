@@ -42,9 +42,9 @@ public sealed class AuthorizationCodeFlowTests(OAuthFlowApp app) : IClassFixture
         }));
 
     /// <summary>authorize → sign-in → consent → code → token, for a new person of a new tenant.</summary>
-    private async Task<(string ClientId, JsonElement Tokens, string PersonId)> FullFlowAsync(HttpClient browser, string[]? consentTo = null)
+    private async Task<(string ClientId, JsonElement Tokens, string PersonId)> FullFlowAsync(HttpClient browser, string[]? consentTo = null, string? tenant = null)
     {
-        var tenant = "t" + Guid.NewGuid().ToString("N")[..10];
+        tenant ??= "t" + Guid.NewGuid().ToString("N")[..10];
         var personId = "p_" + Guid.NewGuid().ToString("N")[..26];
         var clientId = await RegisterAsync();
         var (verifier, challenge) = OAuthFlowApp.Pkce();
@@ -185,6 +185,43 @@ public sealed class AuthorizationCodeFlowTests(OAuthFlowApp app) : IClassFixture
         {
             await listener.WaitAsync(timeout.Token);
         }
+    }
+
+    private async Task<(string Tenant, HttpClient Admin)> TenantWithAdminKeyAsync()
+    {
+        using var platformAdmin = app.Host.CreateClient();
+        platformAdmin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AuthApp.AdminKey);
+        var tenant = "t" + Guid.NewGuid().ToString("N")[..10];
+        (await platformAdmin.PostAsJsonAsync("/admin/tenants", new { id = tenant, name = "T" })).EnsureSuccessStatusCode();
+        var key = await platformAdmin.PostAsJsonAsync($"/admin/tenants/{tenant}/keys", new { name = "admin", roles = new[] { "admin" } });
+        key.EnsureSuccessStatusCode();
+        var admin = app.Host.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer",
+            (await key.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("key").GetString());
+        return (tenant, admin);
+    }
+
+    [Fact]
+    public async Task A_tenant_admin_lists_and_revokes_their_tenants_grants_and_no_other_tenants()
+    {
+        var (tenant, admin) = await TenantWithAdminKeyAsync();
+        var (_, otherAdmin) = await TenantWithAdminKeyAsync();
+        using var browser = app.Browser();
+        var (_, tokens, personId) = await FullFlowAsync(browser, tenant: tenant);
+        var jwt = new JsonWebToken(tokens.GetProperty("access_token").GetString());
+        Assert.Equal(tenant, jwt.GetPayloadValue<string>("tenant"));
+        Assert.True(jwt.TryGetPayloadValue<JsonElement>("limits", out _));
+        var grantId = jwt.GetPayloadValue<string>("gid");
+
+        var listed = await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}/grants");
+        Assert.Equal(personId, Assert.Single(listed.EnumerateArray()).GetProperty("personId").GetString());
+        Assert.Equal(HttpStatusCode.NotFound, (await otherAdmin.GetAsync($"/admin/tenants/{tenant}/grants")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await otherAdmin.PostAsync($"/admin/grants/{grantId}/revoke", null)).StatusCode);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.PostAsync($"/admin/grants/{grantId}/revoke", null)).StatusCode);
+        Assert.Empty((await admin.GetFromJsonAsync<JsonElement>($"/admin/tenants/{tenant}/grants")).EnumerateArray());
+        admin.Dispose();
+        otherAdmin.Dispose();
     }
 
     [Fact]

@@ -93,7 +93,8 @@ internal static class OAuthEvents
     {
         public async ValueTask HandleAsync(ApplyTokenResponseContext context)
         {
-            if (context.Error != Errors.InvalidGrant || context.Request?.IsRefreshTokenGrantType() != true
+            // OpenIddict calls a bad refresh token invalid_token here and invalid_grant in the response it sends.
+            if (context.Response.Error is not (Errors.InvalidGrant or Errors.InvalidToken) || context.Request?.IsRefreshTokenGrantType() != true
                 || string.IsNullOrEmpty(context.Request.RefreshToken))
             {
                 return;
