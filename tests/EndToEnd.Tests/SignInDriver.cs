@@ -91,6 +91,27 @@ internal sealed class SignInDriver : IDisposable
         throw new InvalidOperationException($"No redirect to {redirectUri} after {MaxSteps} steps:\n{string.Join('\n', Trail)}");
     }
 
+    /// <summary>Opens an invitation link and chooses <paramref name="password"/>, as the invited person would.</summary>
+    public async Task AcceptInvitationAsync(Uri invitationUrl, string password, CancellationToken ct)
+    {
+        using var page = await SendAsync(new HttpRequestMessage(HttpMethod.Get, invitationUrl), ct);
+        var html = await page.Content.ReadAsStringAsync(ct);
+        var form = (await _parser.ParseDocumentAsync(html, ct)).Forms.FirstOrDefault()
+            ?? throw new InvalidOperationException($"No form on the invitation page ({(int)page.StatusCode}):\n{Shorten(html)}");
+        var fields = Fields(form);
+        fields.RemoveAll(f => f.Key is "password" or "confirmPassword");
+        fields.Add(new("password", password));
+        fields.Add(new("confirmPassword", password));
+        using var accepted = await SendAsync(new HttpRequestMessage(HttpMethod.Post, new Uri(invitationUrl, form.GetAttribute("action") ?? invitationUrl.PathAndQuery))
+        {
+            Content = new FormUrlEncodedContent(fields),
+        }, ct);
+        if (!IsRedirect(accepted.StatusCode))
+        {
+            throw new InvalidOperationException($"Accepting the invitation answered {(int)accepted.StatusCode}:\n{Shorten(await accepted.Content.ReadAsStringAsync(ct))}");
+        }
+    }
+
     /// <summary>
     /// What a browser would submit: named inputs (checkboxes and radios only when checked), selects, text areas, and
     /// the one submit button that approves (by its name, value or text), or the first that does not deny.
