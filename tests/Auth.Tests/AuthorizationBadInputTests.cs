@@ -144,7 +144,7 @@ public sealed class AuthorizationBadInputTests(OAuthFlowApp app) : IClassFixture
         var clientId = await RegisterAsync(http);
         var otherClientId = await RegisterAsync(http);
         var tenant = "t" + Guid.NewGuid().ToString("N")[..10];
-        await OAuthFlowApp.SignInAsync(browser, "p_" + Guid.NewGuid().ToString("N")[..26], tenant, "write");
+        await app.SignInAsync(browser, tenant, "write");
         var consent = await OAuthFlowApp.FollowAsync(browser, OAuthFlowApp.AuthorizeUrl(clientId, Challenge));
         Assert.Equal(HttpStatusCode.Redirect, (await OAuthFlowApp.ConsentAsync(browser, consent)).StatusCode);
 

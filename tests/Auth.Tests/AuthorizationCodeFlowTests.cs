@@ -45,7 +45,6 @@ public sealed class AuthorizationCodeFlowTests(OAuthFlowApp app) : IClassFixture
     private async Task<(string ClientId, JsonElement Tokens, string PersonId)> FullFlowAsync(HttpClient browser, string[]? consentTo = null, string? tenant = null)
     {
         tenant ??= "t" + Guid.NewGuid().ToString("N")[..10];
-        var personId = "p_" + Guid.NewGuid().ToString("N")[..26];
         var clientId = await RegisterAsync();
         var (verifier, challenge) = OAuthFlowApp.Pkce();
 
@@ -54,7 +53,7 @@ public sealed class AuthorizationCodeFlowTests(OAuthFlowApp app) : IClassFixture
         Assert.StartsWith("/account/signin", unsigned.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
         var returnUrl = OAuthFlowApp.QueryOf(new Uri(new Uri("http://localhost"), unsigned.Headers.Location))["returnUrl"];
 
-        await OAuthFlowApp.SignInAsync(browser, personId, tenant, "write");
+        var personId = await app.SignInAsync(browser, tenant, "write");
         var consent = await OAuthFlowApp.FollowAsync(browser, returnUrl);
         Assert.Equal(HttpStatusCode.OK, consent.StatusCode);
         Assert.Equal("no-store", consent.Headers.CacheControl?.ToString());

@@ -1,12 +1,8 @@
+using System.Net.Http.Json;
 using System.Net;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -16,8 +12,8 @@ using Platform.Testing;
 namespace Platform.Auth.Tests;
 
 /// <summary>
-/// Auth with a way to sign a person in for the tests only: the <c>Platform.Person</c> cookie as decision 0007 describes
-/// it, issued by <c>/test/person-signin</c>, an endpoint this test host adds (never the service).
+/// Auth for the authorization-code tests: people are invited by the admin API and sign in by accepting their
+/// invitation with a password, as a person does.
 /// </summary>
 public sealed class OAuthFlowApp : IAsyncLifetime
 {
@@ -36,20 +32,7 @@ public sealed class OAuthFlowApp : IAsyncLifetime
         ConnectionString = database;
         var settings = AuthApp.Settings(database);
         settings["Auth:OAuth:Registration:PerIpPerHour"] = "10000";
-        Host = new ServiceHost<Program>(settings, services =>
-        {
-            if (!services.Any(d => d.ServiceType == typeof(CookieAuthenticationHandler)))
-            {
-                services.AddAuthentication().AddCookie(PersonSession.Scheme, cookie =>
-                {
-                    cookie.Cookie.Path = "/";
-                    cookie.LoginPath = "/account/signin";
-                    cookie.ReturnUrlParameter = "returnUrl";
-                });
-            }
-
-            services.AddSingleton<IStartupFilter, TestSignIn>();
-        });
+        Host = new ServiceHost<Program>(settings);
     }
 
     public async ValueTask DisposeAsync() => await Host.DisposeAsync();
@@ -57,11 +40,34 @@ public sealed class OAuthFlowApp : IAsyncLifetime
     /// <summary>A browser: cookies kept, redirects followed by hand.</summary>
     public HttpClient Browser() => Host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
 
-    public static async Task SignInAsync(HttpClient browser, string personId, string tenant, params string[] roles)
+    /// <summary>
+    /// A new member of <paramref name="tenant"/> (made if new) with <paramref name="roles"/>, signed in in
+    /// <paramref name="browser"/> by accepting the invitation; returns the person id.
+    /// </summary>
+    public async Task<string> SignInAsync(HttpClient browser, string tenant, params string[] roles)
     {
-        var query = $"?sub={personId}&tenant={tenant}&email={personId}%40example.test" + string.Concat(roles.Select(r => "&role=" + r));
-        (await browser.GetAsync("/test/person-signin" + query)).EnsureSuccessStatusCode();
+        using var admin = Host.CreateClient();
+        admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", AuthApp.AdminKey);
+        var created = await admin.PostAsJsonAsync("/admin/tenants", new Platform.Auth.Tenants.CreateTenantRequest(tenant, "Tenant", null, null));
+        Assert.True(created.IsSuccessStatusCode || created.StatusCode == HttpStatusCode.Conflict, await created.Content.ReadAsStringAsync());
+        var invited = await admin.PostAsJsonAsync($"/admin/tenants/{tenant}/invitations",
+            new Platform.Auth.People.InviteMemberRequest($"person-{Guid.NewGuid():N}@example.test", "OAuth Person", roles));
+        Assert.True(invited.IsSuccessStatusCode, await invited.Content.ReadAsStringAsync());
+        var invitation = (await invited.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>())!;
+        var path = new Uri(invitation.GetProperty("url").GetString()!).AbsolutePath;
+        var page = await (await browser.GetAsync(path)).Content.ReadAsStringAsync();
+        var antiforgery = Regex.Match(page, "<input type=\"hidden\" name=\"(?<name>[^\"]*)\" value=\"(?<value>[^\"]*)\"");
+        var accepted = await browser.PostAsync(path, new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            [WebUtility.HtmlDecode(antiforgery.Groups["name"].Value)] = WebUtility.HtmlDecode(antiforgery.Groups["value"].Value),
+            ["password"] = Password,
+            ["confirmPassword"] = Password,
+        }));
+        Assert.True(accepted.StatusCode == HttpStatusCode.SeeOther, $"accepting the invitation: {(int)accepted.StatusCode}");
+        return invitation.GetProperty("personId").GetString()!;
     }
+
+    private const string Password = "a passphrase for the oauth tests";
 
     public static (string Verifier, string Challenge) Pkce()
     {
@@ -111,7 +117,7 @@ public sealed class OAuthFlowApp : IAsyncLifetime
         var html = await page.Content.ReadAsStringAsync();
         var fields = new List<KeyValuePair<string, string>>
         {
-            new("__RequestVerificationToken", Field(html, "__RequestVerificationToken")),
+            new("__antiforgery", Field(html, "__antiforgery")),
             new("ticket", Field(html, "ticket")),
             new("decision", decision),
         };
@@ -126,28 +132,4 @@ public sealed class OAuthFlowApp : IAsyncLifetime
 
     public static Dictionary<string, string> QueryOf(Uri uri) =>
         Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(uri.Query).ToDictionary(p => p.Key, p => p.Value.ToString());
-
-    private sealed class TestSignIn : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.Map("/test/person-signin", signIn => signIn.Run(async http =>
-            {
-                var q = http.Request.Query;
-                var identity = new ClaimsIdentity(PersonSession.Scheme, PersonSession.Subject, PersonSession.Role);
-                identity.AddClaim(new Claim(PersonSession.Subject, q["sub"].ToString()));
-                identity.AddClaim(new Claim(PersonSession.Tenant, q["tenant"].ToString()));
-                identity.AddClaim(new Claim(PersonSession.Email, q["email"].ToString()));
-                identity.AddClaim(new Claim("amr", "pwd"));
-                foreach (var role in q["role"])
-                {
-                    identity.AddClaim(new Claim(PersonSession.Role, role!));
-                }
-
-                await http.SignInAsync(PersonSession.Scheme, new ClaimsPrincipal(identity));
-                http.Response.StatusCode = StatusCodes.Status204NoContent;
-            }));
-            next(app);
-        };
-    }
 }

@@ -113,7 +113,9 @@ public sealed class BrowserSignInTests(RunningPlatform platform) : IClassFixture
         var claims = new JsonWebToken(accessToken);
         Assert.Equal("person", claims.GetClaim("sub_kind").Value);
         Assert.Equal(invitation.GetProperty("personId").GetString(), claims.Subject);
-        Assert.Equal("tools:list", claims.GetClaim("scope").Value);
+        // What the person left ticked: tools:list, and refresh tokens (offered to a client registered for them).
+        Assert.Equal(["offline_access", "tools:list"], claims.GetClaim("scope").Value.Split(' ').Order());
+        Assert.True(tokens.TryGetProperty("refresh_token", out _));
         Assert.Equal([mcp], claims.Audiences);
 
         // The token lists tools, and calling one is refused for the scope the person left out.

@@ -96,13 +96,14 @@ internal sealed class SignInDriver : IDisposable
     {
         using var page = await SendAsync(new HttpRequestMessage(HttpMethod.Get, invitationUrl), ct);
         var html = await page.Content.ReadAsStringAsync(ct);
-        var form = (await _parser.ParseDocumentAsync(html, ct)).Forms.FirstOrDefault()
-            ?? throw new InvalidOperationException($"No form on the invitation page ({(int)page.StatusCode}):\n{Shorten(html)}");
+        var forms = (await _parser.ParseDocumentAsync(html, ct)).Forms;
+        var form = forms.Length > 0 ? forms[0]
+            : throw new InvalidOperationException($"No form on the invitation page ({(int)page.StatusCode}):\n{Shorten(html)}");
         var fields = Fields(form);
         fields.RemoveAll(f => f.Key is "password" or "confirmPassword");
         fields.Add(new("password", password));
         fields.Add(new("confirmPassword", password));
-        using var accepted = await SendAsync(new HttpRequestMessage(HttpMethod.Post, new Uri(invitationUrl, form.GetAttribute("action") ?? invitationUrl.PathAndQuery))
+        using var accepted = await SendAsync(new HttpRequestMessage(HttpMethod.Post, new Uri(invitationUrl, form.GetAttribute("action") is { Length: > 0 } action ? action : invitationUrl.PathAndQuery))
         {
             Content = new FormUrlEncodedContent(fields),
         }, ct);
@@ -165,7 +166,7 @@ internal sealed class SignInDriver : IDisposable
     private async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         var response = await _http.SendAsync(request, ct);
-        Trail.Add($"{request.Method} {request.RequestUri!.AbsolutePath} -> {(int)response.StatusCode}{(response.Headers.Location is { } l ? " " + l.GetLeftPart(UriPartial.Path) : "")}");
+        Trail.Add($"{request.Method} {request.RequestUri!.AbsolutePath} -> {(int)response.StatusCode}{(response.Headers.Location is { } l ? " " + (l.IsAbsoluteUri ? l.GetLeftPart(UriPartial.Path) : l.OriginalString.Split('?')[0]) : "")}");
         return response;
     }
 

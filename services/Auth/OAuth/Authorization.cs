@@ -127,6 +127,15 @@ internal static class AuthorizationApi
         }
 
         var (granted, grantId) = await grants.GrantedAsync(personId, applicationId, ct);
+
+        // MCP clients (the TypeScript SDK, Claude, VS Code) refresh without asking for offline_access: a client registered
+        // for the refresh_token grant is offered it on the consent page, where the person may untick it; once declined,
+        // it is not asked for again unless the client asks.
+        if (!wanted.Contains(Scopes.OfflineAccess) && (grantId is null || granted.Contains(Scopes.OfflineAccess))
+            && await applications.HasPermissionAsync(application, Permissions.GrantTypes.RefreshToken, ct))
+        {
+            wanted = [.. wanted, Scopes.OfflineAccess];
+        }
         if (grantId is not null && wanted.All(granted.Contains))
         {
             return await SignInAsync(personId, tenantId, wanted, grantId, resource, session, plans, tokens.CurrentValue, ct);

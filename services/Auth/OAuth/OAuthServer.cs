@@ -36,7 +36,6 @@ internal static class OAuthServer
         builder.Services.Configure<ClientRegistrationOptions>(builder.Configuration.GetSection(ClientRegistrationOptions.Section));
         builder.Services.AddScoped<ClientRegistrations>();
         builder.Services.AddScoped<Grants>();
-        builder.Services.AddAntiforgery();
 
         builder.Services.AddOpenIddict()
             .AddCore(core => core.UseEntityFrameworkCore().UseDbContext<OAuthDbContext>())
