@@ -130,13 +130,15 @@ public sealed class AuditTrailTests(AuditApp app) : IClassFixture<AuditApp>
         using var admin = app.Client(AuditApp.AdminKey);
         var ofPerson = (await admin.GetFromJsonAsync<AuditApi.AuditRecordsPage>($"/audit/records?person={person}"))!.Records;
         var ofClient = (await admin.GetFromJsonAsync<AuditApi.AuditRecordsPage>($"/audit/records?client={Uri.EscapeDataString(client)}"))!.Records;
-        var report = (await admin.GetFromJsonAsync<VerificationReport>("/audit/verify"))!;
 
         Assert.Equal([byPerson.EventId, bySamePersonElsewhere.EventId], ofPerson.Select(r => r.EventId));
         var record = Assert.Single(ofClient);
         Assert.Equal((person, client, (string?)null, tenant), (record.PersonId, record.ClientId, record.KeyId, record.TenantId));
-        Assert.Null((await RecordsAsync(tenant)).Single(r => r.EventId == byKey.EventId).PersonId);
-        Assert.True(report.Ok, report.Reason);
+        var all = await RecordsAsync(tenant);
+        Assert.Null(all.Single(r => r.EventId == byKey.EventId).PersonId);
+        // Person and client are inside each record's hash. Not /audit/verify: another test of this class edits the
+        // shared chain on purpose.
+        Assert.All(all, r => Assert.True(Platform.Audit.Chain.AuditHasher.HashMatches(r), $"record {r.Seq} does not hash to its content"));
     }
 
     [Fact]

@@ -35,20 +35,24 @@ public sealed class BrowserSignInTests(RunningPlatform platform) : IClassFixture
         var page = chromium.Page;
 
         // The invitation: choose a password, which signs the person in.
-        var opened = await page.GotoAsync(invitation.GetProperty("url").GetString()!);
+        var opened = await page.GotoAsync(invitation.GetProperty("url").GetString()!, new() { WaitUntil = WaitUntilState.Commit });
         Assert.True(opened is { Ok: true }, $"the invitation page answered {opened?.Status}: {await page.ContentAsync()}");
         await page.Locator("input[name=password]").FillAsync(Password);
         await page.Locator("input[name=confirmPassword]").FillAsync(Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Set password and sign in" }).ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/account");
+        // Waits for what the person sees, not for load events (a busy machine can hold those past any timeout).
+        var addPasskey = page.GetByRole(AriaRole.Button, new() { Name = "Add a passkey" });
+        await addPasskey.WaitForAsync(new() { Timeout = 60_000 });
 
         // A passkey from the account page; the authenticator now holds one for Auth's host.
-        await page.GetByRole(AriaRole.Button, new() { Name = "Add a passkey" }).ClickAsync();
+        var registration = page.WaitForResponseAsync(
+            r => r.Request.Method == "POST" && new Uri(r.Url).AbsolutePath == "/account/passkeys/register", new() { Timeout = 60_000 });
+        await addPasskey.ClickAsync();
+        Assert.Equal(303, (await registration).Status);
         await Poll.UntilAsync(async () => (await chromium.PasskeyRelyingPartiesAsync()).Count == 1, TimeSpan.FromSeconds(15), "the passkey registration");
         Assert.Equal([platform.Url(RunningPlatform.Auth).Host], await chromium.PasskeyRelyingPartiesAsync());
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/account");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForURLAsync(url => new Uri(url).AbsolutePath == "/account/signin");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync(new() { Timeout = 60_000 });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with a passkey" }).WaitForAsync(new() { Timeout = 60_000 });
 
         // A client registers (RFC 7591) and sends the person to authorize it, asking for both tool scopes.
         var mcp = new Uri(platform.Url(RunningPlatform.ToolExecution), "/mcp").ToString();
@@ -80,13 +84,15 @@ public sealed class BrowserSignInTests(RunningPlatform platform) : IClassFixture
         });
 
         // Not signed in: the authorization request leads to sign-in, where the passkey alone is enough.
-        await page.GotoAsync(authorize);
+        await page.GotoAsync(authorize, new() { WaitUntil = WaitUntilState.Commit });
+        var passkeySignIn = page.GetByRole(AriaRole.Button, new() { Name = "Sign in with a passkey" });
+        await passkeySignIn.WaitForAsync(new() { Timeout = 60_000 });
         Assert.Equal("/account/signin", new Uri(page.Url).AbsolutePath);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with a passkey" }).ClickAsync();
+        await passkeySignIn.ClickAsync();
 
         // Consent names the client and where the code goes; the person grants tools:list only.
         var allow = page.GetByRole(AriaRole.Button, new() { Name = "Allow" });
-        await allow.WaitForAsync();
+        await allow.WaitForAsync(new() { Timeout = 60_000 });
         var consent = await page.ContentAsync();
         Assert.Contains("Browser Test Client", consent, StringComparison.Ordinal);
         Assert.Contains("127.0.0.1", consent, StringComparison.Ordinal);

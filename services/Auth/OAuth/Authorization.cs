@@ -1,3 +1,4 @@
+using Platform.Auth.Account;
 using System.Collections.Immutable;
 using System.Net;
 using System.Security.Claims;
@@ -19,17 +20,6 @@ using Platform.Credentials.Scopes;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace Platform.Auth.OAuth;
-
-/// <summary>The person's browser session as decision 0007 describes it (scheme and claims).</summary>
-public static class PersonSession
-{
-    public const string Scheme = "Platform.Person";
-    public const string Subject = "sub";
-    public const string Tenant = "tenant";
-    public const string Email = "email";
-    public const string Name = "name";
-    public const string Role = "role";
-}
 
 /// <summary>
 /// The authorization endpoint (OpenIddict passthrough) and the consent page. OpenIddict has validated the client, its
@@ -56,7 +46,6 @@ internal static class AuthorizationApi
             .DisableAntiforgery().AllowAnonymous().ExcludeFromDescription();
         app.MapGet(OAuthServer.ConsentPath, ShowConsentAsync).AllowAnonymous().ExcludeFromDescription();
         app.MapPost(OAuthServer.ConsentPath, DecideAsync).DisableAntiforgery().AllowAnonymous().ExcludeFromDescription();
-        app.MapGet(OAuthServer.ConsentPath + ".css", () => Results.Text(ConsentPage.Css, "text/css")).AllowAnonymous().ExcludeFromDescription();
         return app;
     }
 
@@ -70,9 +59,9 @@ internal static class AuthorizationApi
             return ConsentPage.Error(http, "This is not an authorization request.");
         }
 
-        var person = await http.AuthenticateAsync(PersonSession.Scheme);
-        var personId = person.Principal?.FindFirst(PersonSession.Subject)?.Value;
-        var tenantId = person.Principal?.FindFirst(PersonSession.Tenant)?.Value;
+        var person = await http.AuthenticateAsync(PersonAuthentication.Scheme);
+        var personId = person.Principal?.FindFirst(PersonAuthentication.Claims.Subject)?.Value;
+        var tenantId = person.Principal?.FindFirst(PersonAuthentication.Claims.Tenant)?.Value;
         if (!person.Succeeded || string.IsNullOrEmpty(personId) || string.IsNullOrEmpty(tenantId))
         {
             var parameters = request.GetParameters()
@@ -80,7 +69,7 @@ internal static class AuthorizationApi
                 .SelectMany(p => Values(p.Value).Select(v => KeyValuePair.Create(p.Key, (string?)v)));
             return Results.Challenge(
                 new AuthenticationProperties { RedirectUri = http.Request.PathBase + http.Request.Path + QueryString.Create(parameters) },
-                [PersonSession.Scheme]);
+                [PersonAuthentication.Scheme]);
         }
 
         var resources = request.GetResources();
@@ -103,7 +92,7 @@ internal static class AuthorizationApi
         }
 
         var applicationId = (await applications.GetIdAsync(application, ct))!;
-        var allowed = Scope.ExpandRoles(person.Principal!.FindAll(PersonSession.Role).Select(c => c.Value)).ToHashSet(StringComparer.Ordinal);
+        var allowed = Scope.ExpandRoles(person.Principal!.FindAll(PersonAuthentication.Claims.Role).Select(c => c.Value)).ToHashSet(StringComparer.Ordinal);
         allowed.Add(Scopes.OfflineAccess);
         var requested = request.GetScopes() is { IsEmpty: false } asked ? asked.ToArray() : DefaultScopes;
         var wanted = requested.Where(allowed.Contains).Distinct(StringComparer.Ordinal).ToArray();
@@ -152,9 +141,9 @@ internal static class AuthorizationApi
         HttpContext http, string? ticket, IDataProtectionProvider protection, IAntiforgery antiforgery,
         IOpenIddictApplicationManager applications, CancellationToken ct)
     {
-        var person = await http.AuthenticateAsync(PersonSession.Scheme);
+        var person = await http.AuthenticateAsync(PersonAuthentication.Scheme);
         var consent = ticket is null ? null : Unprotect<ConsentRequest>(protection, ticket);
-        if (consent is null || person.Principal?.FindFirst(PersonSession.Subject)?.Value != consent.PersonId)
+        if (consent is null || person.Principal?.FindFirst(PersonAuthentication.Claims.Subject)?.Value != consent.PersonId)
         {
             return ConsentPage.Error(http, "This consent request was forged or has expired. Start again from the application.");
         }
@@ -173,8 +162,8 @@ internal static class AuthorizationApi
             RedirectHost: redirect is not null && Uri.TryCreate(redirect, UriKind.Absolute, out var uri) ? uri.Authority : "",
             RedirectUri: redirect,
             Verified: properties.TryGetValue(ClientRegistrations.VerifiedMetadataProperty, out var verified) && verified.ValueKind == JsonValueKind.True,
-            Email: person.Principal!.FindFirst(PersonSession.Email)?.Value ?? consent.PersonId,
-            Tenant: person.Principal.FindFirst(PersonSession.Tenant)?.Value ?? "",
+            Email: person.Principal!.FindFirst(PersonAuthentication.Claims.Email)?.Value ?? consent.PersonId,
+            Tenant: person.Principal.FindFirst(PersonAuthentication.Claims.Tenant)?.Value ?? "",
             New: consent.New, Already: consent.Already, Unavailable: consent.Unavailable,
             Ticket: ticket!, Antiforgery: antiforgery.GetAndStoreTokens(http)));
     }
@@ -188,9 +177,9 @@ internal static class AuthorizationApi
         }
 
         var form = await http.Request.ReadFormAsync(ct);
-        var person = await http.AuthenticateAsync(PersonSession.Scheme);
+        var person = await http.AuthenticateAsync(PersonAuthentication.Scheme);
         var consent = Unprotect<ConsentRequest>(protection, form["ticket"].ToString());
-        var personId = person.Principal?.FindFirst(PersonSession.Subject)?.Value;
+        var personId = person.Principal?.FindFirst(PersonAuthentication.Claims.Subject)?.Value;
         if (consent is null || personId != consent.PersonId)
         {
             return ConsentPage.Error(http, "The consent form was forged or has expired. Start again from the application.");
@@ -202,7 +191,7 @@ internal static class AuthorizationApi
         string? grantId = null;
         if (accepted)
         {
-            var tenant = person.Principal!.FindFirst(PersonSession.Tenant)?.Value ?? "";
+            var tenant = person.Principal!.FindFirst(PersonAuthentication.Claims.Tenant)?.Value ?? "";
             var (granted, _) = await grants.GrantedAsync(personId, consent.ApplicationId, ct);
             grantId = await grants.GrantAsync(personId, tenant, consent.ApplicationId, [.. granted.Union(scopes)], ct);
             await grants.PublishAsync(new Contracts.Auth.OAuthConsentGranted(Apis.EventContext.NewEventId(), grantId, tenant, personId, consent.ClientId,

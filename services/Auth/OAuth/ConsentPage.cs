@@ -13,10 +13,6 @@ internal static class ConsentPage
     public const string ContentSecurityPolicy =
         "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-    public const string Css =
-        "body{font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem;color:#1b1b1b}" +
-        "h1{font-size:1.4rem}.warn{background:#fff4ce;padding:.5rem;border-radius:.25rem}" +
-        "ul{padding-left:1.2rem}button{margin-right:.5rem;padding:.4rem 1rem}";
 
     public sealed record Model(
         string ClientName, string ClientId, string RedirectHost, string? RedirectUri, bool Verified, string Email, string Tenant,
@@ -37,14 +33,14 @@ internal static class ConsentPage
         static string e(string? value) => WebUtility.HtmlEncode(value) ?? "";
         var html = new StringBuilder();
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Allow access?</title>")
-            .Append("<link rel=\"stylesheet\" href=\"").Append(OAuthServer.ConsentPath).Append(".css\"></head><body>")
+            .Append("<link rel=\"stylesheet\" href=\"").Append(Account.AccountPage.StylesheetPath).Append("\"></head><body><main>")
             .Append("<h1>").Append(e(model.ClientName)).Append(" wants to use Platform as you</h1>")
             .Append("<p>Signed in as <strong>").Append(e(model.Email)).Append("</strong> in tenant <strong>").Append(e(model.Tenant)).Append("</strong>.</p>")
             .Append("<p>Client <code>").Append(e(model.ClientId)).Append("</code>, sending you back to <strong>").Append(e(model.RedirectHost)).Append("</strong>. ")
             .Append(model.Verified ? "Its metadata was verified at its client ID URL." : "Its metadata was not verified: it registered itself.").Append("</p>");
         if (IsLoopback(model.RedirectHost) && !IsLoopback(HostOf(model.ClientId)))
         {
-            html.Append("<p class=\"warn\">This client sends you back to a program on this computer (").Append(e(model.RedirectHost))
+            html.Append("<p class=\"error\" role=\"alert\">This client sends you back to a program on this computer (").Append(e(model.RedirectHost))
                 .Append("). Continue only if you started it.</p>");
         }
 
@@ -75,7 +71,7 @@ internal static class ConsentPage
 
         html.Append("<button type=\"submit\" name=\"decision\" value=\"accept\">Allow</button>")
             .Append("<button type=\"submit\" name=\"decision\" value=\"deny\">Deny</button></form>")
-            .Append("<p>You can revoke this later from your account's grants.</p></body></html>");
+            .Append("<p>You can revoke this later from your account's grants.</p></main></body></html>");
         // Allowing (or denying) redirects the browser to the client: form-action must let the post's redirects end there.
         return Html(http, html.ToString(), StatusCodes.Status200OK,
             Account.AccountPage.PolicyContinuingTo(Account.AccountPage.FormActionSourceOf(model.RedirectUri)));
@@ -95,8 +91,8 @@ internal static class ConsentPage
 
     private static string ErrorHtml(string message) =>
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Authorization failed</title>" +
-        $"<link rel=\"stylesheet\" href=\"{OAuthServer.ConsentPath}.css\"></head><body><h1>Authorization failed</h1><p>" +
-        WebUtility.HtmlEncode(message) + "</p><p>Nothing was sent to the application. Start again from it.</p></body></html>";
+        $"<link rel=\"stylesheet\" href=\"{Account.AccountPage.StylesheetPath}\"></head><body><main><h1>Authorization failed</h1><p>" +
+        WebUtility.HtmlEncode(message) + "</p><p>Nothing was sent to the application. Start again from it.</p></main></body></html>";
 
     private static IResult Html(HttpContext http, string html, int status, string contentSecurityPolicy = ContentSecurityPolicy)
     {

@@ -1,3 +1,4 @@
+using Platform.Auth.Account;
 using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -105,7 +106,7 @@ public static class OAuthApi
 
     private static async Task<string?> PersonOf(HttpContext http)
     {
-        var person = await http.AuthenticateAsync(PersonSession.Scheme);
-        return person.Succeeded ? person.Principal.FindFirst(PersonSession.Subject)?.Value : null;
+        var person = await http.AuthenticateAsync(PersonAuthentication.Scheme);
+        return person.Succeeded ? person.Principal.FindFirst(PersonAuthentication.Claims.Subject)?.Value : null;
     }
 }
