@@ -81,7 +81,8 @@ internal sealed class BenchPlatform : IAsyncDisposable
         replicas ??= [];
         var logs = new ResourceLogs();
         var keep = new HashSet<string>(services, StringComparer.Ordinal) { PlatformDatastores.Postgres, PlatformDatastores.PostgresServer };
-        if (services.Contains(ToolExecution))
+        // ToolExecution's rate limits and Auth's sign-in limits live in Redis.
+        if (services.Contains(ToolExecution) || services.Contains(Auth))
         {
             keep.Add(PlatformDatastores.Redis);
         }

@@ -83,7 +83,7 @@ internal sealed class AuditChainSeeder : IDisposable
                 var record = AuditHasher.Link(seq, hash, Entry(seq, start));
                 hash = record.Hash;
                 await copy.WriteRowAsync(default, record.Seq, record.At, record.EventId, record.TenantId, record.KeyId, record.ClientIp, record.Action,
-                    record.Target, record.Outcome, record.Details, record.TraceId, record.PrevHash, record.Hash).ConfigureAwait(false);
+                    record.Target, record.Outcome, record.Details, record.TraceId, record.PrevHash, record.Hash, record.PersonId, record.ClientId).ConfigureAwait(false);
                 seeded?.Invoke(record);
                 if (seq % EveryRecords == 0)
                 {
